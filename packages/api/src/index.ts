@@ -1,0 +1,1 @@
+export { methodDefinition, methodPath, serviceDefinition } from './grpc-binding.js';

@@ -1,0 +1,11 @@
+export {
+  ChildServer,
+  type ChildServerOptions,
+  findOnPath,
+  httpOk,
+  MissingBinaryError,
+} from './child-server.js';
+export { EtcdServer, startEtcd } from './etcd-server.js';
+export { freePort } from './free-port.js';
+export { NatsServer, startNats } from './nats-server.js';
+export { type WaitOptions, WaitTimeoutError, waitUntil } from './wait-until.js';

@@ -1,0 +1,64 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EtcdServer } from './etcd-server.js';
+import { NatsServer } from './nats-server.js';
+import { waitUntil } from './wait-until.js';
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('real servers', () => {
+  const servers: { dispose(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.dispose()));
+  });
+
+  it('starts etcd on a free loopback port, stops it, and restarts it on the same port', async () => {
+    const etcd = new EtcdServer();
+    servers.push(etcd);
+    await etcd.start();
+    const health = await fetch(`${etcd.endpoint}/health`);
+    expect(await health.json()).toMatchObject({ health: 'true' });
+    await etcd.stop();
+    expect(await canConnect(etcd.clientPort)).toBe(false);
+    await etcd.start();
+    expect(await canConnect(etcd.clientPort)).toBe(true);
+  });
+
+  it('starts nats-server with JetStream enabled', async () => {
+    const nats = new NatsServer();
+    servers.push(nats);
+    await nats.start();
+    const response = await fetch(`http://127.0.0.1:${nats.monitorPort}/jsz`);
+    const jsz = (await response.json()) as { config?: { store_dir?: string } };
+    expect(jsz.config?.store_dir).toContain(nats.dataDir);
+    expect(await canConnect(nats.port)).toBe(true);
+  });
+});
+
+describe('waitUntil', () => {
+  it('returns the first truthy value', async () => {
+    let calls = 0;
+    const value = await waitUntil(() => (++calls >= 3 ? `after ${calls}` : false), { intervalMs: 1 });
+    expect(value).toBe('after 3');
+  });
+
+  it('fails with the awaited thing and the last error when the deadline passes', async () => {
+    await expect(
+      waitUntil(
+        () => {
+          throw new Error('not yet');
+        },
+        { timeoutMs: 50, intervalMs: 5, message: 'the moon' },
+      ),
+    ).rejects.toThrow(/the moon: last error: not yet/);
+  });
+});
