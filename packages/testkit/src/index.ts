@@ -1,4 +1,14 @@
 export {
+  BENCH_RESULT_MARKER,
+  type BenchFigure,
+  type BenchResult,
+  median,
+  percentile,
+  reportBench,
+  type ScoredFigure,
+  score,
+} from './bench.js';
+export {
   ChildServer,
   type ChildServerOptions,
   findOnPath,

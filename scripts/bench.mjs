@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// `pnpm bench`: runs every bench/*.bench.ts of the workspace (or those whose
+// path contains one of the arguments), each in its own process, and gathers
+// their results into bench-results/report.json and bench-results/report.md.
+// Every figure is a ratio against a baseline measured in the same run.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const MARKER = 'NIMBUS_BENCH_RESULT ';
+
+function benchFiles() {
+  const files = [];
+  for (const group of ['packages', 'services', 'test']) {
+    const groupDir = join(root, group);
+    if (!existsSync(groupDir)) continue;
+    const dirs = group === 'test' ? ['.'] : readdirSync(groupDir);
+    for (const dir of dirs) {
+      const benchDir = join(groupDir, dir, 'bench');
+      if (!existsSync(benchDir)) continue;
+      for (const file of readdirSync(benchDir).sort()) {
+        if (file.endsWith('.bench.ts')) files.push(join(benchDir, file));
+      }
+    }
+  }
+  const filters = process.argv.slice(2);
+  return filters.length ? files.filter((f) => filters.some((x) => f.includes(x))) : files;
+}
+
+function run(file) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=nimbus-source', '--import', 'tsx', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.on('exit', (code) => {
+      const results = out
+        .split('\n')
+        .filter((line) => line.startsWith(MARKER))
+        .map((line) => JSON.parse(line.slice(MARKER.length)));
+      resolve({ file, code, results });
+    });
+  });
+}
+
+function version(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0].trim();
+  } catch {
+    return 'not found';
+  }
+}
+
+function score(f) {
+  const ratio = f.baseline ? f.value / f.baseline : undefined;
+  const g = f.goal ?? {};
+  let pass = true;
+  if (g.minRatio !== undefined) pass &&= ratio !== undefined && ratio >= g.minRatio;
+  if (g.maxRatio !== undefined) pass &&= ratio !== undefined && ratio <= g.maxRatio;
+  if (g.max !== undefined) pass &&= f.value <= g.max;
+  if (g.min !== undefined) pass &&= f.value >= g.min;
+  return { ...f, ratio, pass };
+}
+
+function goalText(g = {}) {
+  const parts = [];
+  if (g.minRatio !== undefined) parts.push(`ratio >= ${g.minRatio}`);
+  if (g.maxRatio !== undefined) parts.push(`ratio <= ${g.maxRatio}`);
+  if (g.min !== undefined) parts.push(`>= ${g.min}`);
+  if (g.max !== undefined) parts.push(`<= ${g.max}`);
+  return parts.join(', ') || '-';
+}
+
+const machine = {
+  date: new Date().toISOString(),
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  etcd: version('etcd', ['--version']),
+  nats: version('nats-server', ['--version']),
+};
+const runs = [];
+for (const file of benchFiles()) {
+  console.error(`\n== ${file.slice(root.length)}`);
+  runs.push(await run(file));
+}
+const suites = runs.flatMap((r) =>
+  r.results.map((s) => ({ ...s, file: r.file.slice(root.length), figures: s.figures.map(score) })),
+);
+const failed = runs
+  .filter((r) => r.code !== 0 || r.results.length === 0)
+  .map((r) => r.file.slice(root.length));
+mkdirSync(join(root, 'bench-results'), { recursive: true });
+writeFileSync(join(root, 'bench-results/report.json'), JSON.stringify({ machine, suites, failed }, null, 2));
+const fmt = (n) => (n === undefined ? '-' : Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
+const lines = [
+  '# Nimbus benchmark report',
+  '',
+  `${machine.date} · ${machine.cores} cores (${machine.cpu}) · Node ${machine.node} · ${machine.etcd} · ${machine.nats}`,
+  '',
+  'Each value is the median over rounds; the baseline ran in the same process, alternating with ours.',
+  '',
+  '| suite | figure | ours | baseline | ratio | goal | met |',
+  '|---|---|---|---|---|---|---|',
+];
+for (const s of suites) {
+  for (const f of s.figures) {
+    lines.push(
+      `| ${s.suite} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${f.baseline === undefined ? '-' : `${fmt(f.baseline)} ${f.unit} (${f.baselineName})`} | ${fmt(f.ratio)} | ${goalText(f.goal)} | ${f.pass ? 'yes' : 'NO'} |`,
+    );
+  }
+}
+if (failed.length) lines.push('', `Bench scripts that failed: ${failed.join(', ')}`);
+writeFileSync(join(root, 'bench-results/report.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));
+process.exitCode = failed.length ? 1 : 0;
