@@ -6,6 +6,14 @@ export default defineConfig({
     // so tests run against src/ without a build step.
     conditions: ['nimbus-source'],
   },
+  // Node-side tests resolve through `ssr.resolve`; Vite's server defaults are repeated
+  // because setting the list replaces them.
+  ssr: {
+    resolve: {
+      conditions: ['nimbus-source', 'module', 'node', 'development|production'],
+      externalConditions: ['nimbus-source'],
+    },
+  },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'test/bench/**'],

@@ -101,6 +101,12 @@ export interface CampaignOptions {
   ttlSeconds?: number;
   /** Stop campaigning: `campaign` rejects with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * Campaign on this lease instead of granting one (`ttlSeconds` is then
+   * ignored): leadership ends when the lease is lost, and resigning deletes
+   * the candidacy but leaves the lease to its owner.
+   */
+  lease?: Lease;
 }
 
 export interface Store {

@@ -45,6 +45,11 @@ export abstract class ChildServer {
 
   constructor(private readonly options: ChildServerOptions = {}) {}
 
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -66,7 +71,8 @@ export abstract class ChildServer {
       await this.allocate();
     }
     const log = createWriteStream(join(this.dataDir, 'server.log'), { flags: 'a' });
-    const child = spawn(path, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a terminal's Ctrl-C goes to the owner, which stops servers in its own order.
+    const child = spawn(path, this.args(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;

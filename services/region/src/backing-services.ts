@@ -12,6 +12,8 @@ export type BackingMode = 'auto' | 'real' | 'embedded';
 export interface BackingServices {
   store: { kind: 'etcd'; endpoints: string[] } | { kind: 'embedded'; endpoints: [] };
   bus: { kind: 'nats'; servers: string[] } | { kind: 'embedded'; servers: [] };
+  /** Process ids of etcd and nats-server, so a later region can clean up after a hard kill. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startBackingServices(
     return {
       store: { kind: 'embedded', endpoints: [] },
       bus: { kind: 'embedded', servers: [] },
+      pids: [],
       stop: async () => {},
     };
   }
@@ -45,6 +48,7 @@ export async function startBackingServices(
   return {
     store: { kind: 'etcd', endpoints: [etcd.endpoint] },
     bus: { kind: 'nats', servers: [nats.endpoint] },
+    pids: [etcd.pid, nats.pid].filter((pid) => pid !== undefined),
     stop: async () => {
       await Promise.all([etcd.stop(), nats.stop()]);
     },

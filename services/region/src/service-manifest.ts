@@ -3,7 +3,8 @@
  * package.json has a `nimbus` field is one. Adding a service means adding
  * that field; the launcher's code does not change.
  *
- *   "nimbus": { "service": "network", "entry": "dist/main.js", "after": ["..."], "perZone": false }
+ *   "nimbus": { "service": "network", "entry": "dist/main.js", "module": "dist/service.js",
+ *               "after": ["..."], "perZone": false }
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ export interface ServiceManifest {
   packageName: string;
   /** Absolute path of its process entry point (compiled JS). */
   entry: string;
+  /** Absolute path of the compiled file exporting its `serviceModule`, for in-process hosting. */
+  module: string;
   /** Services that must answer health checks before this one starts. */
   after: string[];
   /** One instance per availability zone (workers) instead of one per region. */
@@ -23,7 +26,7 @@ export interface ServiceManifest {
 
 interface PackageJson {
   name: string;
-  nimbus?: { service?: string; entry?: string; after?: string[]; perZone?: boolean };
+  nimbus?: { service?: string; entry?: string; module?: string; after?: string[]; perZone?: boolean };
 }
 
 export function discoverServices(servicesDir: string): ServiceManifest[] {
@@ -41,6 +44,7 @@ export function discoverServices(servicesDir: string): ServiceManifest[] {
       name: nimbus.service,
       packageName: pkg.name,
       entry: join(servicesDir, dir, nimbus.entry ?? 'dist/main.js'),
+      module: join(servicesDir, dir, nimbus.module ?? 'dist/service.js'),
       after: nimbus.after ?? [],
       perZone: nimbus.perZone ?? false,
     });

@@ -38,7 +38,8 @@ export class SupervisedProcess {
     const { name, command, args, env, logFile, logger } = this.options;
     this.log ??= createWriteStream(logFile, { flags: 'a' });
     this.state = 'starting';
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C in the terminal reaches the region only, which stops services in order.
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });

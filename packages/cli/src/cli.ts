@@ -1,0 +1,110 @@
+/**
+ * The `nimbus` command: `nimbus <verb> [--flags]`, where verbs are the API's
+ * actions in kebab-case and flags its request fields (see request-from-flags.ts).
+ */
+import { type DescService, toJson } from '@bufbuild/protobuf';
+import { checkHealth, createClient, isRemoteError } from '@nimbus/runtime';
+import { loadRegion, resolveConnection } from './connection.js';
+import { overviewHelp, verbHelp } from './help.js';
+import { knownServices } from './known-services.js';
+import { type OutputFormat, render } from './output.js';
+import { type ParsedArgs, parseArgs, takeFlag, UsageError } from './parse-args.js';
+import { requestFromFlags } from './request-from-flags.js';
+import { collectVerbs, similarVerbs, type Verb } from './verbs.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Exit codes as the AWS CLI uses them: 252 bad usage, 254 the service answered with an error. */
+export const EXIT_USAGE = 252;
+export const EXIT_SERVICE_ERROR = 254;
+
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  services: readonly DescService[] = knownServices,
+): Promise<number> {
+  const verbs = collectVerbs(services);
+  try {
+    const args = parseArgs(argv);
+    const format = outputFormat(takeFlag(args, 'output') ?? io.env.NIMBUS_OUTPUT);
+    if (args.verb === undefined || args.verb === 'help' || args.flags.has('help')) {
+      const verb = args.verb && args.verb !== 'help' ? verbs.get(args.verb) : undefined;
+      io.stdout(verb ? verbHelp(verb) : overviewHelp(verbs.keys()));
+      return 0;
+    }
+    if (args.verb === 'status') return await status(io, format);
+    const verb = verbs.get(args.verb);
+    if (!verb) {
+      const near = similarVerbs(verbs.keys(), args.verb);
+      throw new UsageError(
+        `unknown command '${args.verb}'${near.length ? `; did you mean ${near.join(', ')}?` : ''} (see nimbus help)`,
+      );
+    }
+    return await call(verb, args, format, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`nimbus: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+function outputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined || value === 'json' || value === 'table') return value ?? 'json';
+  throw new UsageError(`--output must be json or table, not '${value}'`);
+}
+
+async function call(verb: Verb, args: ParsedArgs, format: OutputFormat, io: CliIo): Promise<number> {
+  const connection = resolveConnection(
+    verb.service.typeName,
+    {
+      endpointUrl: takeFlag(args, 'endpoint-url'),
+      accountId: takeFlag(args, 'account-id'),
+      token: takeFlag(args, 'token'),
+    },
+    io.env,
+  );
+  const request = requestFromFlags(verb.method.input, args);
+  const client = createClient(verb.service, connection.address, {
+    ...(connection.accountId ? { accountId: connection.accountId } : {}),
+    ...(connection.token ? { token: connection.token } : {}),
+  });
+  try {
+    const invoke = (client as unknown as Record<string, (input: unknown) => Promise<unknown>>)[
+      verb.method.localName
+    ];
+    if (!invoke) throw new Error(`client has no method ${verb.method.localName}`);
+    const response = await invoke.call(client, request);
+    io.stdout(render(toJson(verb.method.output, response as never) as never, format));
+    return 0;
+  } catch (error) {
+    if (isRemoteError(error)) {
+      io.stderr(
+        `An error occurred (${error.code}) when calling the ${verb.method.name} operation: ${error.message}`,
+      );
+      return EXIT_SERVICE_ERROR;
+    }
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+async function status(io: CliIo, format: OutputFormat): Promise<number> {
+  const region = loadRegion(io.env);
+  if (!region) throw new UsageError('no region found: start one with `pnpm start`');
+  const rows = await Promise.all(
+    Object.entries(region.services).map(async ([name, service]) => ({
+      service: name,
+      address: service.address,
+      health: await checkHealth(service.address, '', { timeoutMs: 2_000 }),
+    })),
+  );
+  io.stdout(render({ region: region.region, services: rows }, format));
+  return rows.every((row) => row.health === 'SERVING') ? 0 : EXIT_SERVICE_ERROR;
+}

@@ -1,0 +1,141 @@
+/**
+ * Unary Echo throughput through the full Nimbus chain (typed client, request
+ * id, logging, errors, deadline and auth interceptors) against a bare grpc-js
+ * server and client using the same serviceDefinition and a trivial handler.
+ * Both sides keep 32 calls in flight; rounds alternate; figures are medians.
+ * Run: cd /work/main && node --conditions=nimbus-source --import tsx packages/runtime/bench/runtime.bench.ts
+ */
+import { create } from '@bufbuild/protobuf';
+import {
+  credentials,
+  Client as GrpcClient,
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { methodDefinition, serviceDefinition } from '@nimbus/api';
+import {
+  type EchoRequest,
+  EchoRequestSchema,
+  EchoResponseSchema,
+  EchoService,
+} from '@nimbus/api/gen/nimbus/testing/v1/echo_pb';
+import { median, percentile, reportBench } from '@nimbus/testkit';
+import { createClient } from '../src/client.js';
+import { startEchoServer } from '../src/testing/start-echo.js';
+
+const CONCURRENCY = 32;
+const ROUND_MS = 2_500;
+const ROUNDS = 6;
+
+interface RoundResult {
+  callsPerSecond: number;
+  latenciesMs: number[];
+}
+
+/** Keeps CONCURRENCY calls in flight for ROUND_MS and measures each. */
+async function drive(call: () => Promise<unknown>): Promise<RoundResult> {
+  const latenciesMs: number[] = [];
+  const started = performance.now();
+  const end = started + ROUND_MS;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await call();
+      latenciesMs.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { callsPerSecond: latenciesMs.length / ((performance.now() - started) / 1000), latenciesMs };
+}
+
+async function startBare(): Promise<{ address: string; stop(): void }> {
+  const server = new Server();
+  server.addService(serviceDefinition(EchoService), {
+    echo: (call: ServerUnaryCall<EchoRequest, unknown>, callback: sendUnaryData<unknown>) =>
+      callback(null, create(EchoResponseSchema, { message: call.request.message })),
+    fail: () => undefined,
+    count: () => undefined,
+    chat: () => undefined,
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, p) =>
+      error ? reject(error) : resolve(p),
+    ),
+  );
+  return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+}
+
+const ours = await startEchoServer({ level: 'info' });
+const oursClient = createClient(EchoService, ours.address, { accountId: '123456789012' });
+const bare = await startBare();
+const bareClient = new GrpcClient(bare.address, credentials.createInsecure());
+const echo = methodDefinition(EchoService.method.echo);
+const bareCall = () =>
+  new Promise((resolve, reject) =>
+    bareClient.makeUnaryRequest(
+      echo.path,
+      echo.requestSerialize,
+      echo.responseDeserialize,
+      create(EchoRequestSchema, { message: 'hello' }),
+      new Metadata(),
+      (error, response) => (error ? reject(error) : resolve(response)),
+    ),
+  );
+const oursCall = () => oursClient.echo({ message: 'hello' });
+
+// Warm both paths (JIT, connections) before measuring.
+await drive(oursCall);
+await drive(bareCall);
+
+const oursRounds: RoundResult[] = [];
+const bareRounds: RoundResult[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  if (round % 2 === 0) {
+    oursRounds.push(await drive(oursCall));
+    bareRounds.push(await drive(bareCall));
+  } else {
+    bareRounds.push(await drive(bareCall));
+    oursRounds.push(await drive(oursCall));
+  }
+}
+
+oursClient.close();
+bareClient.close();
+await ours.stop();
+bare.stop();
+
+const throughput = (rounds: RoundResult[]) => median(rounds.map((r) => r.callsPerSecond));
+const latency = (rounds: RoundResult[], p: number) => median(rounds.map((r) => percentile(r.latenciesMs, p)));
+const baselineName = 'bare grpc-js server + client, same serviceDefinition';
+
+reportBench({
+  suite: 'runtime',
+  rounds: ROUNDS,
+  figures: [
+    {
+      name: 'runtime.unary.calls_per_s',
+      unit: 'calls/s',
+      value: throughput(oursRounds),
+      baseline: throughput(bareRounds),
+      baselineName,
+      goal: { minRatio: 0.7 },
+    },
+    {
+      name: 'runtime.unary.p50_ms',
+      unit: 'ms',
+      value: latency(oursRounds, 50),
+      baseline: latency(bareRounds, 50),
+      baselineName,
+    },
+    {
+      name: 'runtime.unary.p99_ms',
+      unit: 'ms',
+      value: latency(oursRounds, 99),
+      baseline: latency(bareRounds, 99),
+      baselineName,
+    },
+  ],
+});

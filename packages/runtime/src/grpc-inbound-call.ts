@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { DescMethod } from '@bufbuild/protobuf';
+import { type Deadline, Metadata } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { InboundCall } from './inbound-call.js';
+import { callCanceled, deadlineExceeded } from './interceptors/deadline.js';
+
+/** The parts of a grpc-js server call that every kind of call shares. */
+export interface GrpcServerCall {
+  readonly metadata: Metadata;
+  getDeadline(): Deadline;
+  sendMetadata(metadata: Metadata): void;
+  on(event: 'cancelled', listener: () => void): unknown;
+}
+
+/**
+ * An InboundCall backed by a grpc-js server call. Response headers go out
+ * once, just before the first message or the status; a cancel from the
+ * caller (or grpc-js's own deadline timer) aborts the call's signal.
+ */
+export class GrpcInboundCall implements InboundCall {
+  requestId = '';
+  accountId = '';
+  deadline: Date | undefined = undefined;
+  readonly header = new Metadata();
+  readonly trailer = new Metadata();
+  readonly startedAt = performance.now();
+  readonly abort = new AbortController();
+  readonly metadata: Metadata;
+  readonly deadlineMs: number;
+  private headerSent = false;
+
+  constructor(
+    readonly method: DescMethod,
+    readonly path: string,
+    readonly logger: Logger,
+    private readonly call: GrpcServerCall,
+    readonly input: unknown,
+    private readonly write: (message: unknown, signal: AbortSignal) => Promise<void>,
+  ) {
+    this.metadata = call.metadata;
+    const deadline = call.getDeadline();
+    this.deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+    call.on('cancelled', () => {
+      if (this.abort.signal.aborted) return;
+      this.abort.abort(Date.now() >= this.deadlineMs ? deadlineExceeded() : callCanceled());
+    });
+  }
+
+  send(message: unknown): Promise<void> {
+    this.flushHeader();
+    return this.write(message, this.abort.signal);
+  }
+
+  flushHeader(): void {
+    if (this.headerSent) return;
+    this.headerSent = true;
+    this.call.sendMetadata(this.header);
+  }
+}
+
+/** Writes to a grpc-js response stream, waiting for 'drain' when its buffer is full. */
+export async function writeWithBackpressure(
+  stream: Writable,
+  message: unknown,
+  signal: AbortSignal,
+): Promise<void> {
+  if (stream.write(message)) return;
+  await once(stream, 'drain', { signal });
+}

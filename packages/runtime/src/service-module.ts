@@ -1,0 +1,218 @@
+/**
+ * A Nimbus service defined once and hosted two ways: as its own process
+ * (`runServiceModule` in its main.ts, with etcd and NATS from the environment,
+ * as docker-compose or Helm start it), or inside the region launcher, sharing
+ * the embedded store and bus (`hostServiceModule`). The module builds its gRPC
+ * implementations and background work from a context; the host does the rest:
+ * configuration, authentication, the server, health, shutdown.
+ */
+import type { DescService } from '@bufbuild/protobuf';
+import { type EventBus, openNatsEventBus } from '@nimbus/events';
+import { openEtcdStore, type Store } from '@nimbus/store';
+import type { Logger } from 'pino';
+import { staticTokens } from './authenticator.js';
+import { type ConfigSpec, readConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { runService, type ServiceState } from './run-service.js';
+import { createServer } from './server.js';
+import type { ServiceRegistration } from './service-impl.js';
+
+export interface ServiceContext {
+  /** Its name in the region, e.g. `network` or `worker-nimbus-1a`. */
+  name: string;
+  logger: Logger;
+  store: Store;
+  bus: EventBus;
+  /** Other services' gRPC addresses by name (`NIMBUS_ENDPOINTS`). */
+  endpoints: Readonly<Record<string, string>>;
+  /** The environment its own settings come from: `readConfig(spec, context.env)`. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ServiceParts {
+  /** What its gRPC server serves. */
+  services: readonly ServiceRegistration<DescService>[];
+  /**
+   * Long-running work (controllers, listeners), started once the server
+   * listens; resolves when the signal aborts. A rejection is logged and the
+   * service reports NOT_SERVING, so that its supervisor sees it.
+   */
+  run?(signal: AbortSignal): Promise<void>;
+  /** Releases what `start` made, after the server has drained and `run` resolved. */
+  close?(): Promise<void>;
+}
+
+export interface ServiceModule {
+  readonly name: string;
+  start(context: ServiceContext): Promise<ServiceParts>;
+}
+
+/** A module hosted and listening. */
+export interface HostedService {
+  address: string;
+  /** Fully qualified names of the gRPC services it serves. */
+  grpcServices: string[];
+  stop(): Promise<void>;
+}
+
+export function isServiceModule(value: unknown): value is ServiceModule {
+  const candidate = value as Partial<ServiceModule> | undefined;
+  return typeof candidate?.name === 'string' && typeof candidate.start === 'function';
+}
+
+const hostingSpec = {
+  listen: {
+    env: 'NIMBUS_LISTEN',
+    default: '127.0.0.1:0',
+    description: 'host:port the gRPC server binds (port 0: any free one)',
+  },
+  authTokens: {
+    env: 'NIMBUS_AUTH_TOKENS',
+    parse: 'list',
+    required: true,
+    description: 'bearer tokens and their accounts, as token=123456789012 pairs separated by commas',
+  },
+  endpoints: {
+    env: 'NIMBUS_ENDPOINTS',
+    default: '{}',
+    description: 'JSON object of the other services: name -> host:port',
+  },
+  shutdownGraceMs: {
+    env: 'NIMBUS_SHUTDOWN_GRACE',
+    parse: 'duration',
+    default: 10_000,
+    description: 'how long calls in flight may run on after SIGTERM',
+  },
+} satisfies ConfigSpec;
+
+const backingSpec = {
+  storeEndpoints: {
+    env: 'NIMBUS_STORE_ENDPOINTS',
+    parse: 'list',
+    required: true,
+    description: 'etcd client URLs, e.g. http://127.0.0.1:2379',
+  },
+  busServers: {
+    env: 'NIMBUS_BUS_SERVERS',
+    parse: 'list',
+    required: true,
+    description: 'NATS server URLs, e.g. nats://127.0.0.1:4222',
+  },
+} satisfies ConfigSpec;
+
+function parseTokens(pairs: readonly string[]): Map<string, string> {
+  const tokens = new Map<string, string>();
+  for (const pair of pairs) {
+    const [token, accountId] = pair.split('=');
+    if (!token || !accountId || !/^\d{12}$/.test(accountId)) {
+      throw new TypeError(`NIMBUS_AUTH_TOKENS: '${pair.slice(0, 4)}…' is not token=<12-digit account id>`);
+    }
+    tokens.set(token, accountId);
+  }
+  return tokens;
+}
+
+function parseEndpoints(text: string): Record<string, string> {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError('NIMBUS_ENDPOINTS must be a JSON object of name -> host:port');
+  }
+  return parsed as Record<string, string>;
+}
+
+function splitHostPort(listen: string): { host: string; port: number } {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen);
+  if (!match?.[1] || !match[2]) throw new TypeError(`NIMBUS_LISTEN must be host:port, got '${listen}'`);
+  return { host: match[1], port: Number(match[2]) };
+}
+
+/** Starts a module on a given store and bus: reads the hosting settings, builds, listens, runs. */
+export async function hostServiceModule(
+  module: ServiceModule,
+  host: { store: Store; bus: EventBus; logger: Logger; env: Readonly<Record<string, string | undefined>> },
+): Promise<HostedService> {
+  const config = readConfig(hostingSpec, host.env);
+  const name = host.env.NIMBUS_SERVICE_NAME ?? module.name;
+  const parts = await module.start({
+    name,
+    logger: host.logger,
+    store: host.store,
+    bus: host.bus,
+    endpoints: parseEndpoints(config.endpoints),
+    env: host.env,
+  });
+  const server = createServer({
+    logger: host.logger,
+    authenticator: staticTokens(parseTokens(config.authTokens)),
+    services: parts.services,
+  });
+  const { host: bindHost, port } = splitHostPort(config.listen);
+  let bound: number;
+  try {
+    bound = await server.listen(bindHost, port);
+  } catch (error) {
+    await parts.close?.();
+    throw error;
+  }
+  const background = new AbortController();
+  const running = (parts.run?.(background.signal) ?? Promise.resolve()).catch((error: unknown) => {
+    host.logger.error({ err: error }, `${name}: background work failed; reporting NOT_SERVING`);
+    server.health.set('', 'NOT_SERVING');
+  });
+  return {
+    address: `${bindHost}:${bound}`,
+    grpcServices: parts.services.map(({ service }) => service.typeName),
+    async stop() {
+      await server.shutdown(config.shutdownGraceMs);
+      background.abort();
+      await running;
+      await parts.close?.();
+    },
+  };
+}
+
+/**
+ * A service process's whole main: connects to etcd and NATS from
+ * `NIMBUS_STORE_ENDPOINTS` and `NIMBUS_BUS_SERVERS`, hosts the module, and
+ * stops it on SIGTERM. Missing settings or unreachable servers end the
+ * process with a clear message and exit code 1, never a hang.
+ */
+export function runServiceModule(
+  module: ServiceModule,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ServiceState> {
+  const name = env.NIMBUS_SERVICE_NAME ?? module.name;
+  const logger = createLogger({ service: name });
+  return runService({
+    name,
+    logger,
+    async start() {
+      // Every missing setting at once, the hosting ones included, before dialling anything.
+      const backing = readConfig({ ...hostingSpec, ...backingSpec }, env);
+      const store = await openEtcdStore({ endpoints: backing.storeEndpoints });
+      let bus: EventBus;
+      try {
+        bus = await openNatsEventBus({ servers: backing.busServers, name });
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+      let hosted: HostedService;
+      try {
+        hosted = await hostServiceModule(module, { store, bus, logger, env });
+      } catch (error) {
+        await bus.close();
+        await store.close();
+        throw error;
+      }
+      return {
+        address: hosted.address,
+        async stop() {
+          await hosted.stop();
+          await bus.close();
+          await store.close();
+        },
+      };
+    },
+  });
+}

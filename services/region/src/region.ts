@@ -1,0 +1,134 @@
+/**
+ * One region on one machine: the store and bus, then every service that
+ * services/ declares (per-zone ones once per zone), each given the whole
+ * endpoint map up front so that services which call each other can start in
+ * any order. The result is written to `<home>/region.json`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEmbeddedEventBus, type EventBus } from '@nimbus/events';
+import {
+  type RegionFile,
+  readRegionFile,
+  regionFilePath,
+  removeRegionFile,
+  writeRegionFile,
+} from '@nimbus/runtime';
+import { createEmbeddedStore, type Store } from '@nimbus/store';
+import { freePort } from '@nimbus/testkit';
+import type { Logger } from 'pino';
+import { startBackingServices } from './backing-services.js';
+import { loadOrCreateCredentials } from './credentials.js';
+import { launchInProcess } from './in-process-launcher.js';
+import type { LaunchedService } from './launched-service.js';
+import { stopLeftovers } from './leftovers.js';
+import { launchProcess } from './process-launcher.js';
+import type { RegionOptions } from './region-options.js';
+import { discoverServices, type ServiceManifest } from './service-manifest.js';
+
+export interface Region {
+  file: RegionFile;
+  /** Stops services in reverse start order, then the store and bus, and removes region.json. */
+  stop(): Promise<void>;
+}
+
+interface Planned {
+  manifest: ServiceManifest;
+  name: string;
+  zone: string | undefined;
+  address: string;
+}
+
+async function plan(options: RegionOptions): Promise<Planned[]> {
+  const planned: Planned[] = [];
+  for (const manifest of discoverServices(options.servicesDir)) {
+    const zones = manifest.perZone ? options.zones : [undefined];
+    for (const zone of zones) {
+      const name = zone ? `${manifest.name}-${zone}` : manifest.name;
+      planned.push({ manifest, name, zone, address: `127.0.0.1:${await freePort()}` });
+    }
+  }
+  return planned;
+}
+
+export async function startRegion(options: RegionOptions, logger: Logger): Promise<Region> {
+  mkdirSync(join(options.home, 'logs'), { recursive: true });
+  const previousPath = regionFilePath(options.home);
+  const previous = readRegionFile(previousPath);
+  await stopLeftovers(
+    previous && { pid: previous.pid, children: [...previous.backingPids, ...servicePids(previous)] },
+    logger,
+  );
+  const credentials = loadOrCreateCredentials(options.home);
+  const backing = await startBackingServices(options.home, options.backing, logger);
+  const embedded: { store: Store; bus: EventBus } | undefined =
+    backing.store.kind === 'embedded'
+      ? { store: createEmbeddedStore(), bus: createEmbeddedEventBus() }
+      : undefined;
+  const launched: LaunchedService[] = [];
+  const stop = async () => {
+    for (const service of launched.reverse()) {
+      await service
+        .stop()
+        .catch((error: unknown) => logger.error({ err: error, service: service.name }, 'stop failed'));
+    }
+    await embedded?.bus.close();
+    await embedded?.store.close();
+    await backing.stop();
+    removeRegionFile(options.home);
+  };
+  try {
+    const planned = await plan(options);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NIMBUS_REGION: options.region,
+      NIMBUS_ZONES: options.zones.join(','),
+      NIMBUS_STORE_ENDPOINTS: backing.store.endpoints.join(','),
+      NIMBUS_BUS_SERVERS: backing.bus.servers.join(','),
+      NIMBUS_ENDPOINTS: JSON.stringify(Object.fromEntries(planned.map((p) => [p.name, p.address]))),
+      NIMBUS_AUTH_TOKENS: `${credentials.token}=${credentials.accountId}`,
+    };
+    for (const service of planned) {
+      const { manifest, name, zone, address } = service;
+      const common = { manifest, name, zone, address, logger };
+      const serviceEnv = { ...env, NIMBUS_LISTEN: address };
+      launched.push(
+        embedded
+          ? await launchInProcess({ ...common, env: serviceEnv, store: embedded.store, bus: embedded.bus })
+          : await launchProcess({
+              ...common,
+              env: serviceEnv,
+              logDir: join(options.home, 'logs'),
+              startTimeoutMs: options.startTimeoutMs,
+            }),
+      );
+      logger.info({ service: service.name, address: service.address }, 'service is SERVING');
+    }
+    const file: RegionFile = {
+      region: options.region,
+      zones: options.zones,
+      home: options.home,
+      store: backing.store,
+      bus: backing.bus,
+      services: Object.fromEntries(
+        launched.map((s) => [
+          s.name,
+          { address: s.address, grpcServices: s.grpcServices, ...(s.pid ? { pid: s.pid } : {}) },
+        ]),
+      ),
+      defaultAccount: credentials,
+      pid: process.pid,
+      backingPids: backing.pids,
+      startedAt: new Date().toISOString(),
+    };
+    writeRegionFile(options.home, file);
+    return { file, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function servicePids(file: RegionFile): number[] {
+  return Object.values(file.services).flatMap((s) => (s.pid ? [s.pid] : []));
+}

@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { runCli } from '@nimbus/cli';
+import { checkHealth, regionFilePath } from '@nimbus/runtime';
+import { describe, expect, it } from 'vitest';
+import { isAlive, startRegionProcess } from './region-process.js';
+
+describe.each([
+  { backing: 'real', store: 'etcd', bus: 'nats' },
+  { backing: 'embedded', store: 'embedded', bus: 'embedded' },
+])('pnpm start ($backing store and bus)', ({ backing, store, bus }) => {
+  it('brings up every service SERVING, lists them in region.json, and Ctrl-C leaves nothing behind', async () => {
+    const region = await startRegionProcess({ NIMBUS_BACKING: backing });
+    const { file } = region;
+    expect(file.store.kind).toBe(store);
+    expect(file.bus.kind).toBe(bus);
+    const services = Object.entries(file.services);
+    expect(services.map(([name]) => name)).toContain('network');
+    for (const [, service] of services) {
+      expect(service.address).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(await checkHealth(service.address, '', { timeoutMs: 5_000 })).toBe('SERVING');
+      for (const grpcService of service.grpcServices) {
+        expect(await checkHealth(service.address, grpcService, { timeoutMs: 5_000 })).toBe('SERVING');
+      }
+    }
+
+    const out: string[] = [];
+    const code = await runCli(['status', '--output', 'json'], {
+      stdout: (text) => out.push(text),
+      stderr: (text) => out.push(text),
+      env: { NIMBUS_HOME: region.home },
+    });
+    expect(code).toBe(0);
+    const status = JSON.parse(out.join('\n')) as { services: { service: string; health: string }[] };
+    expect(status.services.map((s) => s.health)).toEqual(services.map(() => 'SERVING'));
+
+    const pids = [...file.backingPids, ...services.flatMap(([, s]) => (s.pid ? [s.pid] : []))];
+    if (backing === 'real') expect(pids.length).toBe(2 + services.length);
+    expect(await region.interrupt()).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(regionFilePath(region.home))).toBe(false);
+  });
+});
