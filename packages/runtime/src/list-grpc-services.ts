@@ -5,15 +5,15 @@ import { loadSync } from '@grpc/proto-loader';
 const require = createRequire(import.meta.url);
 const reflectionProto = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
 
-let constructor: ServiceClientConstructor | undefined;
+let reflectionConstructor: ServiceClientConstructor | undefined;
 
 function reflectionClient(): ServiceClientConstructor {
-  constructor ??= (
+  reflectionConstructor ??= (
     loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as unknown as {
       grpc: { reflection: { v1: { ServerReflection: ServiceClientConstructor } } };
     }
   ).grpc.reflection.v1.ServerReflection;
-  return constructor;
+  return reflectionConstructor;
 }
 
 interface ReflectionResponse {

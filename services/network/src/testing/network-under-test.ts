@@ -1,0 +1,61 @@
+/**
+ * The network service as tests meet it: hosted on a real etcd (one per test
+ * file, a namespace per service) and NATS, reached over gRPC as two accounts.
+ *
+ *   const etcd = await startEtcd(); const nats = await startNats();
+ *   const net = await startNetworkUnderTest({ etcd, nats });
+ *   await net.client.createKeyPair({ keyName: 'k' });
+ */
+import { randomUUID } from 'node:crypto';
+import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
+import { type EventBus, openNatsEventBus } from '@nimbus/events';
+import { type Client, createClient, createLogger, hostServiceModule } from '@nimbus/runtime';
+import { openEtcdStore, type Store } from '@nimbus/store';
+import type { EtcdServer, NatsServer } from '@nimbus/testkit';
+import { serviceModule } from '../service.js';
+
+export const accountA = '111111111111';
+export const accountB = '222222222222';
+
+export interface NetworkUnderTest {
+  /** Calls as account A. */
+  client: Client<typeof NetworkService>;
+  /** Calls as account B, to check that accounts do not see each other. */
+  otherAccount: Client<typeof NetworkService>;
+  address: string;
+  store: Store;
+  bus: EventBus;
+  /** Stops the service and closes its connections (not the servers). */
+  stop(): Promise<void>;
+}
+
+export async function startNetworkUnderTest(servers: {
+  etcd: EtcdServer;
+  nats: NatsServer;
+  env?: Record<string, string>;
+}): Promise<NetworkUnderTest> {
+  const store = await openEtcdStore({ endpoints: [servers.etcd.endpoint], namespace: `/t-${randomUUID()}` });
+  const bus = await openNatsEventBus({ servers: servers.nats.endpoint });
+  const hosted = await hostServiceModule(serviceModule, {
+    store,
+    bus,
+    logger: createLogger({ service: 'network', level: 'silent' }),
+    env: { NIMBUS_AUTH_TOKENS: `token-a=${accountA},token-b=${accountB}`, ...servers.env },
+  });
+  const client = createClient(NetworkService, hosted.address, { token: 'token-a' });
+  const otherAccount = createClient(NetworkService, hosted.address, { token: 'token-b' });
+  return {
+    client,
+    otherAccount,
+    address: hosted.address,
+    store,
+    bus,
+    async stop() {
+      client.close();
+      otherAccount.close();
+      await hosted.stop();
+      await bus.close();
+      await store.close();
+    },
+  };
+}
