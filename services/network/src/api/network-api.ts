@@ -1,23 +1,28 @@
 /**
  * The NetworkService implementation, assembled from one module per resource
- * kind; each module owns its handlers and its records.
+ * kind; each module owns its handlers and its records. An action no module
+ * serves yet answers UnsupportedOperation.
  */
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import type { Store } from '@nimbus/store';
 import { createRecords } from '../state/records.js';
+import { createAddressApi } from './address-api.js';
+import type { ApiDeps } from './api-deps.js';
 import { translatingErrors } from './api-errors.js';
 import { createKeyPairApi, type KeyPairRecord } from './key-pair-api.js';
 import { notYetAvailable } from './not-yet-available.js';
+import { createSecurityGroupApi } from './security-group-api.js';
+import { createVpcApi } from './vpc-api.js';
 
-export interface NetworkApiDeps {
-  store: Store;
-}
-
-export function createNetworkApi(deps: NetworkApiDeps): ServiceImpl<typeof NetworkService> {
-  const keyPairApi = createKeyPairApi(createRecords<KeyPairRecord>(deps.store));
+export function createNetworkApi(deps: ApiDeps): ServiceImpl<typeof NetworkService> {
   const unavailable = Object.fromEntries(
     NetworkService.methods.map((method) => [method.localName, notYetAvailable(method.name)]),
   ) as unknown as ServiceImpl<typeof NetworkService>;
-  return translatingErrors({ ...unavailable, ...keyPairApi });
+  return translatingErrors({
+    ...unavailable,
+    ...createKeyPairApi(createRecords<KeyPairRecord>(deps.store)),
+    ...createVpcApi(deps),
+    ...createSecurityGroupApi(deps),
+    ...createAddressApi(deps),
+  });
 }

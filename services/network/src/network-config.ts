@@ -1,0 +1,34 @@
+/**
+ * The network service's own settings, each with its environment variable and
+ * default; read once at start (`readConfig`), with every problem reported at once.
+ */
+import type { ConfigOf, ConfigSpec } from '@nimbus/runtime';
+import { defaultAddressQuota, defaultPublicPoolCidr } from './domain/address-pool.js';
+
+export const networkConfigSpec = {
+  region: { env: 'NIMBUS_REGION', default: 'nimbus-1', description: 'the region name' },
+  zones: {
+    env: 'NIMBUS_ZONES',
+    parse: 'list',
+    default: ['nimbus-1a', 'nimbus-1b'],
+    description: 'availability zones, comma-separated: the default VPC gets one subnet in each',
+  },
+  defaultVpcCidr: {
+    env: 'NIMBUS_DEFAULT_VPC_CIDR',
+    default: '127.16.0.0/16',
+    description: "CIDR of each account's default VPC; inside 127.0.0.0/8 with the process runtime",
+  },
+  publicPoolCidr: {
+    env: 'NIMBUS_PUBLIC_IP_POOL',
+    default: defaultPublicPoolCidr,
+    description: 'the public IPv4 pool that Elastic IPs and auto-assigned public addresses come from',
+  },
+  addressQuota: {
+    env: 'NIMBUS_ADDRESS_QUOTA',
+    parse: 'int',
+    default: defaultAddressQuota,
+    description: 'Elastic IPs per account (AddressLimitExceeded beyond it)',
+  },
+} satisfies ConfigSpec;
+
+export type NetworkConfig = ConfigOf<typeof networkConfigSpec>;
