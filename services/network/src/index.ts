@@ -135,3 +135,17 @@ export {
   type SecurityGroupRule,
   validateRuleDescription,
 } from './domain/security-group-rules.js';
+export {
+  createEdge,
+  type Edge,
+  type EdgeListenerState,
+  type EdgeListenerStatus,
+} from './edge/edge.js';
+export {
+  compileEdgeTable,
+  type EdgeMapping,
+  EdgeMappingError,
+  type EdgeRoute,
+  listenerPorts,
+} from './edge/edge-mapping.js';
+export { type EdgeLogger, type EdgeOptions, resolveEdgeOptions } from './edge/edge-options.js';
