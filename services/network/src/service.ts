@@ -7,17 +7,26 @@ import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createNetworkApi } from './api/network-api.js';
 import { networkConfigSpec } from './network-config.js';
 
-export const serviceModule: ServiceModule = {
-  name: 'network',
-  async start(context) {
-    const config = readConfig(networkConfigSpec, context.env);
-    return {
-      services: [
-        {
-          service: NetworkService,
-          impl: createNetworkApi({ store: context.store, bus: context.bus, config }),
-        },
-      ],
-    };
-  },
-};
+export interface NetworkModuleOptions {
+  /** The time in epoch ms, for what is billed by the hour; tests inject one. Default `Date.now`. */
+  now?: () => number;
+}
+
+export function createNetworkServiceModule(options: NetworkModuleOptions = {}): ServiceModule {
+  return {
+    name: 'network',
+    async start(context) {
+      const config = readConfig(networkConfigSpec, context.env);
+      return {
+        services: [
+          {
+            service: NetworkService,
+            impl: createNetworkApi({ store: context.store, bus: context.bus, config, ...options }),
+          },
+        ],
+      };
+    },
+  };
+}
+
+export const serviceModule: ServiceModule = createNetworkServiceModule();

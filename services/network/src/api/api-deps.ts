@@ -7,4 +7,6 @@ export interface ApiDeps {
   store: Store;
   bus: EventBus;
   config: NetworkConfig;
+  /** The time in epoch ms, for what is billed by the hour; tests inject one. Default `Date.now`. */
+  now?: () => number;
 }

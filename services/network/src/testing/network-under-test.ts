@@ -12,7 +12,7 @@ import { type EventBus, openNatsEventBus } from '@nimbus/events';
 import { type Client, createClient, createLogger, hostServiceModule } from '@nimbus/runtime';
 import { openEtcdStore, type Store } from '@nimbus/store';
 import type { EtcdServer, NatsServer } from '@nimbus/testkit';
-import { serviceModule } from '../service.js';
+import { createNetworkServiceModule } from '../service.js';
 
 export const accountA = '111111111111';
 export const accountB = '222222222222';
@@ -33,10 +33,13 @@ export async function startNetworkUnderTest(servers: {
   etcd: EtcdServer;
   nats: NatsServer;
   env?: Record<string, string>;
+  /** The service's clock (epoch ms), to test what is billed by the hour without waiting. */
+  now?: () => number;
 }): Promise<NetworkUnderTest> {
   const store = await openEtcdStore({ endpoints: [servers.etcd.endpoint], namespace: `/t-${randomUUID()}` });
   const bus = await openNatsEventBus({ servers: servers.nats.endpoint });
-  const hosted = await hostServiceModule(serviceModule, {
+  const networkModule = createNetworkServiceModule(servers.now ? { now: servers.now } : {});
+  const hosted = await hostServiceModule(networkModule, {
     store,
     bus,
     logger: createLogger({ service: 'network', level: 'silent' }),
