@@ -110,6 +110,26 @@ describe('Elastic IPs over gRPC', () => {
     expect((await net.client.describeAddresses({})).addresses).toHaveLength(before);
   });
 
+  it('answers a retried allocation with the same client token with the first allocation', async () => {
+    const [first, second] = await Promise.all([
+      net.client.allocateAddress({ clientToken: 'retry-me' }),
+      net.client.allocateAddress({ clientToken: 'retry-me' }),
+    ]);
+    expect(second.allocationId).toBe(first.allocationId);
+    expect(second.publicIp).toBe(first.publicIp);
+    const third = await net.client.allocateAddress({ clientToken: 'retry-me' });
+    expect(third.allocationId).toBe(first.allocationId);
+    const held = await net.client.describeAddresses({
+      filters: [{ name: 'public-ip', values: [first.publicIp] }],
+    });
+    expect(held.addresses).toHaveLength(1);
+    await net.client.releaseAddress({ allocationId: first.allocationId });
+    // Released, the token is forgotten: the same token allocates anew.
+    const fresh = await net.client.allocateAddress({ clientToken: 'retry-me' });
+    expect(fresh.allocationId).not.toBe(first.allocationId);
+    await net.client.releaseAddress({ allocationId: fresh.allocationId });
+  });
+
   it('releases by public address (the legacy form)', async () => {
     const allocated = await net.client.allocateAddress({});
     await net.client.releaseAddress({ publicIp: allocated.publicIp });

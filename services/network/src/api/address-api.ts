@@ -18,7 +18,12 @@ import { compileFilters, type FilterFields } from '../domain/filters.js';
 import { IdPrefix, isId } from '../domain/ids.js';
 import { invalidParameterValue, NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
 import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
-import { type AddressRecord, createAddressLedger } from '../state/address-ledger.js';
+import {
+  type AddressRecord,
+  type ClientTokenRecord,
+  createAddressLedger,
+  TokenAlreadyUsed,
+} from '../state/address-ledger.js';
 import {
   addressAssociated,
   addressNotFound,
@@ -109,6 +114,19 @@ export function createAddressApi(deps: ApiDeps): AddressApi {
     return address;
   };
 
+  /** The answer a call with an already used client token gets: the first call's allocation. */
+  const replay = async (accountId: string, used: ClientTokenRecord) => {
+    const record = await ledger.address(accountId, used.allocationId);
+    return {
+      allocationId: used.allocationId,
+      publicIp: used.publicIp,
+      domain: 'vpc',
+      publicIpv4Pool,
+      networkBorderGroup,
+      tags: toTags(record?.value.tags ?? []),
+    };
+  };
+
   return {
     async allocateAddress(request, context) {
       const { accountId } = context;
@@ -121,6 +139,12 @@ export function createAddressApi(deps: ApiDeps): AddressApi {
       const tags = tagsFor('elastic-ip', request.tagSpecifications);
       const wanted = requestedAddress(request.address);
       if (request.dryRun) throw dryRunOperation();
+      const clientToken = request.clientToken === '' ? undefined : request.clientToken;
+      if (clientToken !== undefined && clientToken.length > 64) {
+        throw invalidParameterValue('The client token must be at most 64 characters.');
+      }
+      const used = clientToken === undefined ? undefined : await ledger.clientToken(accountId, clientToken);
+      if (used) return replay(accountId, used);
 
       let allocated: { record: AddressRecord; revision: number } | undefined;
       const claim = async (ip: string) => {
@@ -130,14 +154,21 @@ export function createAddressApi(deps: ApiDeps): AddressApi {
           tags,
           quota: deps.config.addressQuota,
           now: now(),
+          ...(clientToken === undefined ? {} : { clientToken }),
         });
         return allocated !== undefined;
       };
-      if (wanted === undefined) {
-        await pool.allocate(claim);
-      } else {
-        if (!(await claim(wanted))) throw addressInUse(wanted);
-        pool.noteTaken(wanted);
+      try {
+        if (wanted === undefined) {
+          await pool.allocate(claim);
+        } else {
+          if (!(await claim(wanted))) throw addressInUse(wanted);
+          pool.noteTaken(wanted);
+        }
+      } catch (error) {
+        // A concurrent call with the same token allocated first: its allocation is the answer.
+        if (error instanceof TokenAlreadyUsed) return replay(accountId, error.allocation);
+        throw error;
       }
       if (!allocated) throw new Error('the pool reported an address without a claim');
       const { record, revision } = allocated;

@@ -15,6 +15,9 @@ export const addressKeys = {
   address: (accountId: string, allocationId: string) => `${root}/addresses/${accountId}/${allocationId}`,
   /** How many Elastic IPs the account holds: the quota is checked and moved with compare-and-swap. */
   addressCount: (accountId: string) => `${root}/address-counts/${accountId}`,
+  /** An AllocateAddress client token: a retried call gets the allocation the first one made. */
+  clientToken: (accountId: string, token: string) =>
+    `${root}/address-client-tokens/${accountId}/${encodeURIComponent(token)}`,
   /** The auto-assigned public address of an interface. */
   interfacePublicIp: (accountId: string, networkInterfaceId: string) =>
     `${root}/interface-public-ips/${accountId}/${networkInterfaceId}`,

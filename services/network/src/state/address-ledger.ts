@@ -28,6 +28,8 @@ export interface AddressRecord {
   ownerId: string;
   allocateTime: string;
   tags: { key: string; value: string }[];
+  /** The AllocateAddress client token, forgotten when the address is released. */
+  clientToken?: string;
   /** Set while associated; ReleaseAddress refuses it then. */
   association?: AddressAssociation;
 }
@@ -82,6 +84,20 @@ export class AlreadyAssigned extends Error {
   }
 }
 
+/** What an AllocateAddress client token stands for. */
+export interface ClientTokenRecord {
+  allocationId: string;
+  publicIp: string;
+}
+
+/** Thrown out of a claim when a call with the same client token allocated meanwhile. */
+export class TokenAlreadyUsed extends Error {
+  override name = 'TokenAlreadyUsed';
+  constructor(readonly allocation: ClientTokenRecord) {
+    super(`the client token already allocated ${allocation.allocationId}`);
+  }
+}
+
 export interface AddressLedger {
   /**
    * Takes `publicIp` as a new Elastic IP of the account, within its quota
@@ -94,7 +110,10 @@ export interface AddressLedger {
     tags: AddressRecord['tags'];
     quota: number;
     now: number;
+    /** Recorded with the allocation; `TokenAlreadyUsed` when another call recorded it first. */
+    clientToken?: string;
   }): Promise<{ record: AddressRecord; revision: number } | undefined>;
+  clientToken(accountId: string, token: string): Promise<ClientTokenRecord | undefined>;
   /** Gives the address back; false when the record changed since it was read (re-read and retry). */
   releaseElasticIp(address: Stored<AddressRecord>, now: number): Promise<boolean>;
   address(accountId: string, allocationId: string): Promise<Stored<AddressRecord> | undefined>;
@@ -152,9 +171,10 @@ export function createAddressLedger(store: Store): AddressLedger {
   };
 
   return {
-    async claimElasticIp({ accountId, publicIp, tags, quota, now }) {
+    async claimElasticIp({ accountId, publicIp, tags, quota, now, clientToken }) {
       const countKey = addressKeys.addressCount(accountId);
       const claimKey = addressKeys.publicIp(publicIp);
+      const tokenKey = clientToken ? addressKeys.clientToken(accountId, clientToken) : undefined;
       for (;;) {
         const count = await read<AddressCount>(store, countKey);
         const held = count?.value.held ?? 0;
@@ -166,6 +186,7 @@ export function createAddressLedger(store: Store): AddressLedger {
           ownerId: accountId,
           allocateTime: new Date(now).toISOString(),
           tags,
+          ...(clientToken ? { clientToken } : {}),
         };
         const holding: HoldingRecord = {
           publicIp,
@@ -186,16 +207,30 @@ export function createAddressLedger(store: Store): AddressLedger {
           { type: 'create', key: claimKey, value: json(claim) },
           { type: 'create', key: addressKeys.address(accountId, record.allocationId), value: json(record) },
           { type: 'create', key: addressKeys.holding(accountId, record.allocationId), value: json(holding) },
+          ...(tokenKey
+            ? [
+                {
+                  type: 'create' as const,
+                  key: tokenKey,
+                  value: json({ allocationId: record.allocationId, publicIp }),
+                },
+              ]
+            : []),
         ]);
         if (result.ok) return { record, revision: result.revision };
         if (result.failedKey === claimKey) return undefined;
+        if (tokenKey && result.failedKey === tokenKey) {
+          const used = await read<ClientTokenRecord>(store, tokenKey);
+          if (used) throw new TokenAlreadyUsed(used.value);
+        }
         // The count moved (another allocation or release) or, rarely, the new id exists: again.
       }
     },
 
     async releaseElasticIp(address, now) {
-      const { ownerId, allocationId, publicIp } = address.value;
+      const { ownerId, allocationId, publicIp, clientToken } = address.value;
       const count = await read<AddressCount>(store, addressKeys.addressCount(ownerId));
+      const token = clientToken ? await store.get(addressKeys.clientToken(ownerId, clientToken)) : undefined;
       const result = await store.txn([
         { type: 'delete', key: address.key, expectedRevision: address.revision },
         ...(await deleteClaim(publicIp, (c) => c.allocationId === allocationId)),
@@ -210,8 +245,13 @@ export function createAddressLedger(store: Store): AddressLedger {
             ]
           : []),
         ...(await closeHolding(addressKeys.holding(ownerId, allocationId), now)),
+        ...(token ? [{ type: 'delete' as const, key: token.key, expectedRevision: token.modRevision }] : []),
       ]);
       return result.ok;
+    },
+
+    async clientToken(accountId, token) {
+      return (await read<ClientTokenRecord>(store, addressKeys.clientToken(accountId, token)))?.value;
     },
 
     address: (accountId, allocationId) =>
