@@ -116,6 +116,13 @@ export interface AddressLedger {
   clientToken(accountId: string, token: string): Promise<ClientTokenRecord | undefined>;
   /** Gives the address back; false when the record changed since it was read (re-read and retry). */
   releaseElasticIp(address: Stored<AddressRecord>, now: number): Promise<boolean>;
+  /**
+   * Associates the address (moving it if it is associated elsewhere): one more
+   * remap in the month. False when the record changed since it was read.
+   */
+  associate(address: Stored<AddressRecord>, association: AddressAssociation, now: number): Promise<boolean>;
+  /** Ends the association. False when the record changed since it was read. */
+  disassociate(address: Stored<AddressRecord>, now: number): Promise<boolean>;
   address(accountId: string, allocationId: string): Promise<Stored<AddressRecord> | undefined>;
   addresses(accountId: string): Promise<AddressRecord[]>;
   claim(publicIp: string): Promise<PublicIpClaim | undefined>;
@@ -150,13 +157,34 @@ export function createAddressLedger(store: Store): AddressLedger {
   };
 
   /** The op that sets an existing holding's end, if the holding is there. */
-  const closeHolding = async (key: string, now: number): Promise<TxnOp[]> => {
+  /** The op that changes an existing holding, if the holding is there. */
+  const changeHolding = async (
+    key: string,
+    change: (h: HoldingRecord) => HoldingRecord,
+  ): Promise<TxnOp[]> => {
     const holding = await read<HoldingRecord>(store, key);
     if (!holding) return [];
-    const held = { ...holding.value.held, until: now };
-    return [
-      { type: 'update', key, value: json({ ...holding.value, held }), expectedRevision: holding.revision },
-    ];
+    return [{ type: 'update', key, value: json(change(holding.value)), expectedRevision: holding.revision }];
+  };
+  const closeHolding = (key: string, now: number) =>
+    changeHolding(key, (h) => ({ ...h, held: { ...h.held, until: now } }));
+
+  /** The record with a new association (or none), and its holding's association intervals to match. */
+  const reassociate = async (
+    address: Stored<AddressRecord>,
+    association: AddressAssociation | undefined,
+    now: number,
+  ): Promise<boolean> => {
+    const { association: _previous, ...unassociated } = address.value;
+    const record: AddressRecord = association ? { ...unassociated, association } : unassociated;
+    const result = await store.txn([
+      { type: 'update', key: address.key, value: json(record), expectedRevision: address.revision },
+      ...(await changeHolding(addressKeys.holding(address.value.ownerId, address.value.allocationId), (h) => {
+        const closed = h.associations.map((a) => (a.until === undefined ? { ...a, until: now } : a));
+        return { ...h, associations: association ? [...closed, { from: now }] : closed };
+      })),
+    ]);
+    return result.ok;
   };
 
   /** The op that deletes the address's claim, if the claim is the holder's. */
@@ -249,6 +277,9 @@ export function createAddressLedger(store: Store): AddressLedger {
       ]);
       return result.ok;
     },
+
+    associate: (address, association, now) => reassociate(address, association, now),
+    disassociate: (address, now) => reassociate(address, undefined, now),
 
     async clientToken(accountId, token) {
       return (await read<ClientTokenRecord>(store, addressKeys.clientToken(accountId, token)))?.value;
