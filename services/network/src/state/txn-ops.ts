@@ -1,0 +1,26 @@
+/**
+ * Store transaction operations from typed records, for writes that must land
+ * together or not at all (a VPC with its default group, a group with its name).
+ */
+import type { TxnOp } from '@nimbus/store';
+import type { Stored } from './records.js';
+
+export const txnOps = {
+  create: (key: string, value: unknown): TxnOp => ({ type: 'create', key, value: JSON.stringify(value) }),
+  update: <T>(record: Stored<T>, value: T): TxnOp => ({
+    type: 'update',
+    key: record.key,
+    value: JSON.stringify(value),
+    expectedRevision: record.revision,
+  }),
+  /**
+   * Rewrites a record unchanged: its revision moves, so that a concurrent
+   * writer that read the old revision (a DeleteVpc that saw no subnets) fails.
+   */
+  touch: <T>(record: Stored<T>): TxnOp => txnOps.update(record, record.value),
+  delete: <T>(record: Stored<T>): TxnOp => ({
+    type: 'delete',
+    key: record.key,
+    expectedRevision: record.revision,
+  }),
+};

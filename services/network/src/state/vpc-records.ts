@@ -1,0 +1,54 @@
+/**
+ * The stored forms of VPCs, subnets and security groups: JSON documents under
+ * `vpc-keys.ts`, written with compare-and-swap on their revision.
+ */
+
+import type { StoredTag } from '../api/tags.js';
+import type { SecurityGroupRule } from '../domain/security-group-rules.js';
+
+export interface VpcRecord {
+  vpcId: string;
+  ownerId: string;
+  cidrBlock: string;
+  isDefault: boolean;
+  createTime: string;
+  tags: StoredTag[];
+}
+
+export interface SubnetRecord {
+  subnetId: string;
+  vpcId: string;
+  ownerId: string;
+  cidrBlock: string;
+  availabilityZone: string;
+  defaultForAz: boolean;
+  mapPublicIpOnLaunch: boolean;
+  createTime: string;
+  tags: StoredTag[];
+}
+
+export interface StoredRule extends SecurityGroupRule {
+  tags?: StoredTag[];
+}
+
+export interface SecurityGroupRecord {
+  groupId: string;
+  groupName: string;
+  description: string;
+  vpcId: string;
+  ownerId: string;
+  createTime: string;
+  tags: StoredTag[];
+  /** Inbound and outbound rules, changed only by compare-and-swap of the whole group. */
+  rules: StoredRule[];
+}
+
+/** The claim of a group name in a VPC. */
+export interface GroupNameClaim {
+  groupId: string;
+}
+
+/** Which VPC is the account's default one. */
+export interface DefaultVpcMarker {
+  vpcId: string;
+}

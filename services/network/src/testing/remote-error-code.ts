@@ -1,0 +1,12 @@
+import { isRemoteError } from '@nimbus/runtime';
+
+/** The EC2 error code a call was refused with; throws if it succeeded. */
+export async function errorCode(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (error) {
+    if (isRemoteError(error)) return error.code;
+    throw error;
+  }
+  throw new Error('the call succeeded');
+}
