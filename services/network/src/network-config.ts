@@ -29,6 +29,12 @@ export const networkConfigSpec = {
     default: defaultAddressQuota,
     description: 'Elastic IPs per account (AddressLimitExceeded beyond it)',
   },
+  addressPrices: {
+    env: 'NIMBUS_ADDRESS_PRICES',
+    default: '',
+    description:
+      'public IPv4 prices of the usage report, e.g. hour=0.005,remap=0.10,free-remaps=100 (items left out keep these defaults)',
+  },
 } satisfies ConfigSpec;
 
 export type NetworkConfig = ConfigOf<typeof networkConfigSpec>;

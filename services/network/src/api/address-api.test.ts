@@ -370,4 +370,14 @@ describe('the address usage report', () => {
       'InvalidParameterValue',
     );
   });
+
+  it('bills by the configured price list', async () => {
+    let now = Date.UTC(2025, 6, 1);
+    const net = await service({ NIMBUS_ADDRESS_PRICES: 'hour=0.01' }, () => now);
+    const allocated = await net.client.allocateAddress({});
+    now += 5 * hour;
+    await net.client.releaseAddress({ allocationId: allocated.allocationId });
+    const report = (await net.client.getAddressUsageReport({ month: '2025-07' })).report;
+    expect(report).toMatchObject({ idleHours: 5, addressHoursCostUsd: 0.05, totalCostUsd: 0.05 });
+  });
 });

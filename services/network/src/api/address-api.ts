@@ -12,7 +12,8 @@
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { CallContext, ServiceImpl } from '@nimbus/runtime';
 import { addressInUse } from '../domain/address-pool.js';
-import { addressUsageReport, defaultAddressPriceList, monthOf } from '../domain/address-usage.js';
+import { parseAddressPriceList } from '../domain/address-prices.js';
+import { addressUsageReport, monthOf } from '../domain/address-usage.js';
 import { tryParseIpv4 } from '../domain/cidr.js';
 import { compileFilters, type FilterFields } from '../domain/filters.js';
 import { IdPrefix, isId } from '../domain/ids.js';
@@ -67,6 +68,7 @@ export function createAddressApi(deps: ApiDeps): AddressApi {
   const ledger = createAddressLedger(deps.store);
   const pool = createPublicIpPool(deps.config.publicPoolCidr, ledger);
   const networkBorderGroup = deps.config.region;
+  const prices = parseAddressPriceList(deps.config.addressPrices);
 
   /** Events are triggers (consumers re-read state and resync): a bus outage must not undo a committed change. */
   const publish = async (context: CallContext, verb: string, address: AddressRecord, revision: number) => {
@@ -266,7 +268,7 @@ export function createAddressApi(deps: ApiDeps): AddressApi {
         month,
         holdings: await ledger.holdings(accountId),
         now: at,
-        prices: defaultAddressPriceList,
+        prices,
       });
       return { report };
     },
