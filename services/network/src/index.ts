@@ -1,3 +1,4 @@
+export { rulesChangedSubject } from './api/security-group-rule-api.js';
 export {
   type AddressClaimer,
   type AddressPool,
@@ -48,6 +49,12 @@ export {
   tryParseIpv4,
   usableAddressCount,
 } from './domain/cidr.js';
+export {
+  type DefaultSubnetPlan,
+  type DefaultVpcLayout,
+  defaultSubnetPrefixLength,
+  defaultVpcLayout,
+} from './domain/default-vpc-layout.js';
 export {
   compileFilters,
   type FilterFields,
@@ -100,6 +107,14 @@ export {
   resolveMaxResults,
 } from './domain/pagination.js';
 export {
+  dependencyViolation,
+  missingParameter,
+  notFound,
+  type ResourceKind,
+  ResourceKinds,
+  requireId,
+} from './domain/resource-ids.js';
+export {
   allows,
   createRuleMatcher,
   type PortRange,
@@ -149,3 +164,14 @@ export {
   listenerPorts,
 } from './edge/edge-mapping.js';
 export { type EdgeLogger, type EdgeOptions, resolveEdgeOptions } from './edge/edge-options.js';
+export { createDefaultVpcs, type DefaultVpcs } from './state/default-vpc.js';
+export { createNetworkState, type NetworkState } from './state/network-state.js';
+export { vpcKeys } from './state/vpc-keys.js';
+export type {
+  DefaultVpcMarker,
+  GroupNameClaim,
+  SecurityGroupRecord,
+  StoredRule,
+  SubnetRecord,
+  VpcRecord,
+} from './state/vpc-records.js';
