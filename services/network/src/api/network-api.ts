@@ -10,6 +10,7 @@ import { createAddressApi } from './address-api.js';
 import type { ApiDeps } from './api-deps.js';
 import { translatingErrors } from './api-errors.js';
 import { createKeyPairApi, type KeyPairRecord } from './key-pair-api.js';
+import { createNetworkInterfaceApi } from './network-interface-api.js';
 import { notYetAvailable } from './not-yet-available.js';
 import { createSecurityGroupApi } from './security-group-api.js';
 import { createVpcApi } from './vpc-api.js';
@@ -23,6 +24,7 @@ export function createNetworkApi(deps: ApiDeps): ServiceImpl<typeof NetworkServi
     ...createKeyPairApi(createRecords<KeyPairRecord>(deps.store)),
     ...createVpcApi(deps),
     ...createSecurityGroupApi(deps),
+    ...createNetworkInterfaceApi(deps),
     ...createAddressApi(deps),
   });
 }

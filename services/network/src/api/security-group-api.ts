@@ -118,6 +118,15 @@ function groupHandlers(lookups: ReturnType<typeof createSecurityGroupLookups>): 
             g.value.groupId !== group.value.groupId &&
             g.value.rules.some((r) => r.referencedGroupId === group.value.groupId),
         );
+        const users = (await state.interfacesOf(accountId)).filter((n) =>
+          n.groupIds.includes(group.value.groupId),
+        );
+        if (users[0]) {
+          throw new NetworkError(
+            NetworkErrorCode.DependencyViolation,
+            `resource ${group.value.groupId} has a dependent object (network interface ${users[0].networkInterfaceId})`,
+          );
+        }
         if (referrers[0]) {
           throw new NetworkError(
             NetworkErrorCode.DependencyViolation,

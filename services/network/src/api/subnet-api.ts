@@ -3,6 +3,7 @@
  * subnet is created in a transaction that also rewrites its VPC, so that two
  * overlapping subnets created at once cannot both land (the second re-reads
  * and meets InvalidSubnet.Conflict) and a concurrent DeleteVpc sees it.
+ * DeleteSubnet answers DependencyViolation while network interfaces use it.
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
@@ -11,7 +12,13 @@ import { compileFilters } from '../domain/filters.js';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { invalidParameterValue, NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
 import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
-import { missingParameter, notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
+import {
+  dependencyViolation,
+  missingParameter,
+  notFound,
+  ResourceKinds,
+  requireId,
+} from '../domain/resource-ids.js';
 import type { NetworkConfig } from '../network-config.js';
 import type { DefaultVpcs } from '../state/default-vpc.js';
 import type { NetworkState } from '../state/network-state.js';
@@ -94,13 +101,22 @@ export function createSubnetApi(
         (s) => (request.subnetIds.length === 0 || request.subnetIds.includes(s.subnetId)) && matches(s),
       );
       const page = pageOf(selected, (s) => s.subnetId, { nextToken: request.nextToken, pageSize });
-      return { subnets: page.items.map((s) => toSubnet(s)), nextToken: page.nextToken };
+      const inUse = await state.addressesInUse(accountId);
+      return {
+        subnets: page.items.map((s) => toSubnet(s, inUse.get(s.subnetId))),
+        nextToken: page.nextToken,
+      };
     },
 
     async deleteSubnet(request, { accountId }) {
       requireId(ResourceKinds.subnet, request.subnetId);
       for (;;) {
         const subnet = await state.subnet(accountId, request.subnetId);
+        // Interface creation rewrites the subnet, so one made after this check fails the delete below.
+        const interfaces = await state.interfacesOf(accountId);
+        if (interfaces.some((n) => n.subnetId === subnet.value.subnetId)) {
+          throw dependencyViolation('subnet', subnet.value.subnetId);
+        }
         if (request.dryRun) throw dryRunOperation();
         if (await state.subnets.delete(subnet)) return {};
       }

@@ -9,6 +9,8 @@ import { vpcKeys } from './vpc-keys.js';
 import type {
   DefaultVpcMarker,
   GroupNameClaim,
+  NetworkInterfaceRecord,
+  PrivateIpClaim,
   SecurityGroupRecord,
   SubnetRecord,
   VpcRecord,
@@ -21,6 +23,11 @@ export interface NetworkState {
   groups: Records<SecurityGroupRecord>;
   groupNames: Records<GroupNameClaim>;
   defaultVpcs: Records<DefaultVpcMarker>;
+  networkInterfaces: Records<NetworkInterfaceRecord>;
+  /** The account's interfaces. */
+  interfacesOf(accountId: string): Promise<NetworkInterfaceRecord[]>;
+  /** How many private addresses are held in each subnet of the account. */
+  addressesInUse(accountId: string): Promise<Map<string, number>>;
   /** The VPC, or InvalidVpcID.Malformed / InvalidVpcID.NotFound. */
   vpc(accountId: string, vpcId: string): Promise<Stored<VpcRecord>>;
   subnet(accountId: string, subnetId: string): Promise<Stored<SubnetRecord>>;
@@ -34,6 +41,8 @@ export function createNetworkState(store: Store): NetworkState {
   const vpcs = createRecords<VpcRecord>(store);
   const subnets = createRecords<SubnetRecord>(store);
   const groups = createRecords<SecurityGroupRecord>(store);
+  const networkInterfaces = createRecords<NetworkInterfaceRecord>(store);
+  const privateIps = createRecords<PrivateIpClaim>(store);
   return {
     store,
     vpcs,
@@ -41,6 +50,19 @@ export function createNetworkState(store: Store): NetworkState {
     groups,
     groupNames: createRecords<GroupNameClaim>(store),
     defaultVpcs: createRecords<DefaultVpcMarker>(store),
+    networkInterfaces,
+    async interfacesOf(accountId) {
+      return (await networkInterfaces.list(vpcKeys.networkInterfaces(accountId))).map((r) => r.value);
+    },
+    async addressesInUse(accountId) {
+      const counts = new Map<string, number>();
+      const prefix = vpcKeys.privateIps(accountId);
+      for (const claim of await privateIps.list(prefix)) {
+        const subnetId = claim.key.slice(prefix.length).split('/')[0] ?? '';
+        counts.set(subnetId, (counts.get(subnetId) ?? 0) + 1);
+      }
+      return counts;
+    },
     async vpc(accountId, vpcId) {
       const found = await vpcs.get(vpcKeys.vpc(accountId, requireId(ResourceKinds.vpc, vpcId)));
       if (!found) throw notFound(ResourceKinds.vpc, vpcId);

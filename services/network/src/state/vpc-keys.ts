@@ -20,4 +20,12 @@ export const vpcKeys = {
   /** A group's name, claimed per VPC by create-if-absent: names are unique in a VPC. */
   groupName: (accountId: string, vpcId: string, groupName: string) =>
     `${root}/security-group-names/${accountId}/${vpcId}/${encodeURIComponent(groupName)}`,
+  networkInterfaces: (accountId: string) => `${root}/network-interfaces/${accountId}/`,
+  networkInterface: (accountId: string, networkInterfaceId: string) =>
+    `${root}/network-interfaces/${accountId}/${networkInterfaceId}`,
+  privateIps: (accountId: string) => `${root}/private-ips/${accountId}/`,
+  /** A subnet's private addresses in use: `<subnet-id>/<ip>`, each claimed by create-if-absent. */
+  subnetPrivateIps: (accountId: string, subnetId: string) => `${root}/private-ips/${accountId}/${subnetId}/`,
+  privateIp: (accountId: string, subnetId: string, ip: string) =>
+    `${root}/private-ips/${accountId}/${subnetId}/${ip}`,
 } as const;

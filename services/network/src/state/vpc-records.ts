@@ -52,3 +52,23 @@ export interface GroupNameClaim {
 export interface DefaultVpcMarker {
   vpcId: string;
 }
+
+export interface NetworkInterfaceRecord {
+  networkInterfaceId: string;
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  description: string;
+  ownerId: string;
+  /** The first is the primary address. */
+  privateIpAddresses: string[];
+  groupIds: string[];
+  macAddress: string;
+  createTime: string;
+  tags: StoredTag[];
+}
+
+/** Who holds a private address of a subnet. */
+export interface PrivateIpClaim {
+  networkInterfaceId: string;
+}

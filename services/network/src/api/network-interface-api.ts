@@ -1,0 +1,170 @@
+/**
+ * CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface.
+ * An interface, the claims of its private addresses (create-if-absent on
+ * `private-ips/<account>/<subnet>/<ip>`, so no address is ever held twice)
+ * and a rewrite of its subnet (so a concurrent DeleteSubnet sees it) are one
+ * transaction: no claim outlives a failed create, and a lost race for an
+ * address picks again.
+ */
+import { randomBytes } from 'node:crypto';
+import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
+import type { ServiceImpl } from '@nimbus/runtime';
+import { addressInUse } from '../domain/address-pool.js';
+import { parseCidr } from '../domain/cidr.js';
+import { compileFilters } from '../domain/filters.js';
+import { IdPrefix, newId } from '../domain/ids.js';
+import { type AddressRequest, checkAddressRequest, chooseAddresses } from '../domain/interface-addresses.js';
+import { invalidParameterValue } from '../domain/network-errors.js';
+import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
+import { notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
+import {
+  checkGroupsPerInterface,
+  defaultGroupName,
+  validateGroupDescription,
+} from '../domain/security-group-names.js';
+import { createNetworkState, type NetworkState } from '../state/network-state.js';
+import { createRecords } from '../state/records.js';
+import { txnOps } from '../state/txn-ops.js';
+import { vpcKeys } from '../state/vpc-keys.js';
+import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
+import type { ApiDeps } from './api-deps.js';
+import { dryRunOperation } from './api-errors.js';
+import { networkInterfaceFilterFields, toNetworkInterface } from './network-interface-views.js';
+import { tagsFor } from './tags.js';
+
+type NetworkInterfaceApi = Pick<
+  ServiceImpl<typeof NetworkService>,
+  'createNetworkInterface' | 'describeNetworkInterfaces' | 'deleteNetworkInterface'
+>;
+
+/** A locally administered unicast MAC, as EC2's `02:…` addresses. */
+function newMacAddress(): string {
+  return ['02', ...[...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+/** The interface's groups: the ones asked for (in the subnet's VPC), or the VPC's default group. */
+async function groupsFor(state: NetworkState, accountId: string, vpcId: string, groups: readonly string[]) {
+  if (groups.length === 0) {
+    const claim = await state.groupNames.get(vpcKeys.groupName(accountId, vpcId, defaultGroupName));
+    return claim ? [claim.value.groupId] : [];
+  }
+  const unique = checkGroupsPerInterface(groups);
+  for (const id of unique) {
+    const group = await state.group(accountId, id);
+    if (group.value.vpcId !== vpcId) {
+      throw invalidParameterValue(`Security group ${id} and subnet belong to different networks.`);
+    }
+  }
+  return unique;
+}
+
+export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
+  const state = createNetworkState(deps.store);
+  const interfaces = createRecords<NetworkInterfaceRecord>(deps.store);
+  const claims = createRecords<PrivateIpClaim>(deps.store);
+  const groupNames = async (accountId: string) =>
+    new Map(
+      (await state.groups.list(vpcKeys.securityGroups(accountId))).map((g) => [
+        g.value.groupId,
+        g.value.groupName,
+      ]),
+    );
+
+  return {
+    async createNetworkInterface(request, { accountId }) {
+      requireId(ResourceKinds.subnet, request.subnetId);
+      if (request.description !== '') validateGroupDescription(request.description);
+      const explicitPrimary = request.privateIpAddresses.find((p) => p.primary)?.privateIpAddress ?? '';
+      const wanted: AddressRequest = {
+        primary: request.privateIpAddress || explicitPrimary,
+        specific: request.privateIpAddresses
+          .filter((p) => !p.primary && p.privateIpAddress !== request.privateIpAddress)
+          .map((p) => p.privateIpAddress),
+        count: request.secondaryPrivateIpAddressCount,
+      };
+      const tags = tagsFor('network-interface', request.tagSpecifications);
+      for (;;) {
+        const subnet = await state.subnet(accountId, request.subnetId);
+        const cidr = parseCidr(subnet.value.cidrBlock);
+        checkAddressRequest(cidr, wanted);
+        const groupIds = await groupsFor(state, accountId, subnet.value.vpcId, request.groups);
+        if (request.dryRun) throw dryRunOperation();
+        const taken = (await claims.list(vpcKeys.subnetPrivateIps(accountId, subnet.value.subnetId))).map(
+          (c) => c.key.slice(c.key.lastIndexOf('/') + 1),
+        );
+        const addresses = await chooseAddresses(cidr, wanted, taken);
+        const eni: NetworkInterfaceRecord = {
+          networkInterfaceId: newId(IdPrefix.networkInterface),
+          subnetId: subnet.value.subnetId,
+          vpcId: subnet.value.vpcId,
+          availabilityZone: subnet.value.availabilityZone,
+          description: request.description,
+          ownerId: accountId,
+          privateIpAddresses: addresses,
+          groupIds,
+          macAddress: newMacAddress(),
+          createTime: new Date().toISOString(),
+          tags,
+        };
+        const claimKey = (ip: string) => vpcKeys.privateIp(accountId, subnet.value.subnetId, ip);
+        const result = await state.store.txn([
+          txnOps.touch(subnet),
+          ...addresses.map((ip) =>
+            txnOps.create(claimKey(ip), { networkInterfaceId: eni.networkInterfaceId }),
+          ),
+          txnOps.create(vpcKeys.networkInterface(accountId, eni.networkInterfaceId), eni),
+        ]);
+        if (result.ok) {
+          return {
+            networkInterface: toNetworkInterface(eni, await groupNames(accountId)),
+            clientToken: request.clientToken,
+          };
+        }
+        const requested = [wanted.primary, ...wanted.specific].find(
+          (ip) => ip !== '' && claimKey(ip) === result.failedKey,
+        );
+        if (requested) throw addressInUse(requested);
+        // The subnet changed or a picked address was taken meanwhile: choose again.
+      }
+    },
+
+    async describeNetworkInterfaces(request, { accountId }) {
+      const ids = request.networkInterfaceIds;
+      for (const id of ids) requireId(ResourceKinds.networkInterface, id);
+      checkIdsWithoutMaxResults('NetworkInterfaceIds', ids, request.maxResults);
+      const pageSize = resolveMaxResults(request.maxResults);
+      const matches = compileFilters(request.filters, networkInterfaceFilterFields, { tags: (n) => n.tags });
+      if (request.dryRun) throw dryRunOperation();
+      const all = (await interfaces.list(vpcKeys.networkInterfaces(accountId))).map((r) => r.value);
+      for (const id of ids) {
+        if (!all.some((n) => n.networkInterfaceId === id)) throw notFound(ResourceKinds.networkInterface, id);
+      }
+      const selected = all.filter(
+        (n) => (ids.length === 0 || ids.includes(n.networkInterfaceId)) && matches(n),
+      );
+      const page = pageOf(selected, (n) => n.networkInterfaceId, { nextToken: request.nextToken, pageSize });
+      const names = await groupNames(accountId);
+      return {
+        networkInterfaces: page.items.map((n) => toNetworkInterface(n, names)),
+        nextToken: page.nextToken,
+      };
+    },
+
+    async deleteNetworkInterface(request, { accountId }) {
+      const id = requireId(ResourceKinds.networkInterface, request.networkInterfaceId);
+      for (;;) {
+        const eni = await interfaces.get(vpcKeys.networkInterface(accountId, id));
+        if (!eni) throw notFound(ResourceKinds.networkInterface, id);
+        if (request.dryRun) throw dryRunOperation();
+        const held = await Promise.all(
+          eni.value.privateIpAddresses.map((ip) =>
+            claims.get(vpcKeys.privateIp(accountId, eni.value.subnetId, ip)),
+          ),
+        );
+        const mine = held.filter((c) => c?.value.networkInterfaceId === id).flatMap((c) => (c ? [c] : []));
+        const result = await state.store.txn([txnOps.delete(eni), ...mine.map(txnOps.delete)]);
+        if (result.ok) return {};
+      }
+    },
+  };
+}
