@@ -67,6 +67,12 @@ export {
 } from './domain/filters.js';
 export { IdPrefix, isId, newId } from './domain/ids.js';
 export {
+  type AddressRequest,
+  checkAddressRequest,
+  chooseAddresses,
+  maxPrivateAddressesPerInterface,
+} from './domain/interface-addresses.js';
+export {
   colonHex,
   createdRsaFingerprint,
   ed25519Fingerprint,
@@ -170,6 +176,8 @@ export { vpcKeys } from './state/vpc-keys.js';
 export type {
   DefaultVpcMarker,
   GroupNameClaim,
+  NetworkInterfaceRecord,
+  PrivateIpClaim,
   SecurityGroupRecord,
   StoredRule,
   SubnetRecord,
