@@ -80,6 +80,8 @@ export function createEdge(options: EdgeOptions = {}): Edge {
   const connections = new Map<string, Set<ForwardedConnection>>();
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  /** Waiting for the last connection to close. */
+  const idle: (() => void)[] = [];
 
   function accept(publicIp: string, port: number, socket: Socket): void {
     socket.on('error', () => undefined);
@@ -93,14 +95,18 @@ export function createEdge(options: EdgeOptions = {}): Edge {
       socket.resetAndDestroy();
       return;
     }
-    const set = connections.get(publicIp) ?? new Set<ForwardedConnection>();
-    connections.set(publicIp, set);
-    const connection = forwardConnection(socket, route.privateIp, port);
-    set.add(connection);
-    void connection.closed.then(() => {
-      set.delete(connection);
-      if (set.size === 0 && connections.get(publicIp) === set) connections.delete(publicIp);
+    let set = connections.get(publicIp);
+    if (!set) {
+      set = new Set();
+      connections.set(publicIp, set);
+    }
+    const owner = set;
+    const connection = forwardConnection(socket, route.privateIp, port, () => {
+      owner.delete(connection);
+      if (owner.size === 0 && connections.get(publicIp) === owner) connections.delete(publicIp);
+      if (connections.size === 0) for (const wake of idle.splice(0)) wake();
     });
+    owner.add(connection);
   }
 
   function open(publicIp: string, port: number): Listener {
@@ -189,10 +195,8 @@ export function createEdge(options: EdgeOptions = {}): Edge {
     for (const listener of all) stop(listener);
     const open = [...connections.values()].flatMap((set) => [...set]);
     for (const connection of open) connection.drop();
-    await Promise.all([
-      ...all.map((l) => l.bound.then(() => l.stopped)),
-      ...open.map((connection) => connection.closed),
-    ]);
+    const drained = connections.size === 0 ? undefined : new Promise<void>((resolve) => idle.push(resolve));
+    await Promise.all([...all.map((l) => l.bound.then(() => l.stopped)), drained]);
   }
 
   return {

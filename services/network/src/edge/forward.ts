@@ -3,8 +3,6 @@ import { connect, type Socket } from 'node:net';
 /** A client connection the edge forwards to an instance. */
 export interface ForwardedConnection {
   readonly privateIp: string;
-  /** Resolves once both sockets are closed. */
-  readonly closed: Promise<void>;
   /** Resets both sides at once (the address went away or moved). */
   drop(): void;
 }
@@ -19,39 +17,52 @@ function reset(socket: Socket): void {
   }
 }
 
+/** What pipe() does, with the few listeners a byte relay needs: chunks, backpressure, end. */
+function relay(from: Socket, to: Socket): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.write(chunk)) from.pause();
+  });
+  to.on('drain', () => from.resume());
+  from.on('end', () => to.end());
+}
+
 /**
- * Connects to `privateIp:port` and pipes both ways. The kernel and the streams
- * do the byte work: backpressure through pipe(), half-close passed on (a FIN
- * from either side ends the other's writing side only, so request/response
- * protocols that shut down writing keep reading), and a reset or error on
- * either side resets the other, so a client sees a refused or reset
- * connection as it would dialling the instance itself.
+ * Connects to `privateIp:port` and relays both ways. The kernel and the
+ * streams do the byte work (JS sees each chunk once, never each byte), with
+ * backpressure; a FIN from either side ends only the other's writing side, so
+ * protocols that shut down writing keep reading; a reset or error on either
+ * side resets the other, so a client sees a refused or reset connection as it
+ * would dialling the instance itself. `onClosed` runs once both sockets closed.
  */
-export function forwardConnection(client: Socket, privateIp: string, port: number): ForwardedConnection {
-  const upstream = connect({ host: privateIp, port, allowHalfOpen: true, noDelay: true });
-  client.setNoDelay(true);
+export function forwardConnection(
+  client: Socket,
+  privateIp: string,
+  port: number,
+  onClosed: () => void,
+): ForwardedConnection {
+  const upstream = connect({
+    host: privateIp,
+    port,
+    localAddress: '127.0.0.1',
+    allowHalfOpen: true,
+    noDelay: true,
+  });
   client.on('error', () => reset(upstream));
   upstream.on('error', () => reset(client));
-  client.pipe(upstream);
-  upstream.pipe(client);
-
-  const closeOne = (socket: Socket) =>
-    new Promise<void>((resolve) => {
-      if (socket.closed) resolve();
-      else socket.once('close', () => resolve());
-    });
+  relay(client, upstream);
+  relay(upstream, client);
   // A clean close of one side means both of its directions ended, so the
   // other side is only flushing; anything else left open would leak.
-  const settle = (other: Socket) => () => {
+  let open = 2;
+  const closeOf = (other: Socket) => () => {
     if (!other.destroyed && !(other.readableEnded && other.writableEnded)) other.destroy();
+    open -= 1;
+    if (open === 0) onClosed();
   };
-  client.once('close', settle(upstream));
-  upstream.once('close', settle(client));
-  const closed = Promise.all([closeOne(client), closeOne(upstream)]).then(() => undefined);
-
+  client.once('close', closeOf(upstream));
+  upstream.once('close', closeOf(client));
   return {
     privateIp,
-    closed,
     drop() {
       reset(client);
       reset(upstream);

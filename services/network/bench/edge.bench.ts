@@ -1,0 +1,230 @@
+/**
+ * The public edge against a direct connection to the private address, in the
+ * same run: streaming throughput (200 MB uploaded, the server answering with
+ * the byte count after the client's half-close) and new connections per
+ * second (32 loops of connect, read one byte, close). As on a real host, the
+ * edge has its own thread (this one, as it lives in the network service) and
+ * so do the instance's servers and the clients (two workers). Rounds
+ * alternate sides; figures are medians.
+ * Run: cd /work/main && node --conditions=nimbus-source --import tsx services/network/bench/edge.bench.ts
+ */
+import { Worker } from 'node:worker_threads';
+import { median, reportBench } from '@nimbus/testkit';
+import type { SecurityGroupRule } from '../src/domain/security-group-rules.js';
+import { createEdge } from '../src/edge/edge.js';
+
+const STREAM_BYTES = 200 * 1024 * 1024;
+const CONNECT_MS = 1_500;
+const CONCURRENCY = 32;
+const ROUNDS = 7;
+const PRIVATE_IP = '127.16.250.1';
+const PUBLIC_IP = '127.64.250.1';
+const CLIENT_IP = '127.0.0.1';
+
+/** The instance: a sink that answers a half-close with the byte count, and a server that says one byte. */
+const instanceCode = `
+const { parentPort, workerData } = require('node:worker_threads');
+const net = require('node:net');
+const sink = net.createServer({ allowHalfOpen: true }, (socket) => {
+  let received = 0;
+  socket.on('error', () => {});
+  socket.on('data', (chunk) => { received += chunk.length; });
+  socket.on('end', () => socket.end(String(received)));
+});
+const hello = net.createServer((socket) => {
+  socket.on('error', () => {});
+  socket.end('k');
+});
+const listen = (server) => new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen({ host: workerData.host, port: 0 }, () => resolve(server.address().port));
+});
+Promise.all([listen(sink), listen(hello)]).then(([sinkPort, helloPort]) =>
+  parentPort.postMessage({ sinkPort, helloPort }));
+`;
+
+/** The clients: one job at a time, each answered with its measurement. */
+const clientCode = `
+const { parentPort } = require('node:worker_threads');
+const net = require('node:net');
+const chunk = Buffer.alloc(64 * 1024, 120);
+
+function stream({ host, port, localAddress, bytes }) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = net.connect({ host, port, localAddress, allowHalfOpen: true });
+    let answer = '';
+    let sent = 0;
+    socket.setEncoding('utf8');
+    socket.on('error', reject);
+    socket.on('data', (text) => { answer += text; });
+    socket.on('end', () => {
+      socket.end();
+      if (Number(answer) !== bytes) reject(new Error('sink received ' + answer + ' of ' + bytes));
+      else resolve({ ms: performance.now() - started });
+    });
+    const write = () => {
+      while (sent < bytes) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) return socket.once('drain', write);
+      }
+      socket.end();
+    };
+    write();
+  });
+}
+
+async function connections({ host, port, localAddress, concurrency, durationMs }) {
+  let count = 0;
+  let errors = 0;
+  const started = performance.now();
+  const end = started + durationMs;
+  const once = () => new Promise((resolve) => {
+    const socket = net.connect({ host, port, localAddress });
+    let got = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text) => { got += text; });
+    socket.on('error', () => {});
+    socket.on('close', (hadError) => {
+      if (!hadError && got === 'k') count += 1; else errors += 1;
+      resolve();
+    });
+  });
+  const loop = async () => { while (performance.now() < end) await once(); };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { count, errors, ms: performance.now() - started };
+}
+
+parentPort.on('message', async (job) => {
+  try {
+    const result = job.kind === 'stream' ? await stream(job) : await connections(job);
+    parentPort.postMessage({ ok: true, result });
+  } catch (error) {
+    parentPort.postMessage({ ok: false, error: String(error) });
+  }
+});
+`;
+
+function once<T>(worker: Worker): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      worker.off('message', succeed);
+      reject(error);
+    };
+    const succeed = (message: T) => {
+      worker.off('error', fail);
+      resolve(message);
+    };
+    worker.once('message', succeed);
+    worker.once('error', fail);
+  });
+}
+
+const instance = new Worker(instanceCode, { eval: true, workerData: { host: PRIVATE_IP } });
+const { sinkPort, helloPort } = await once<{ sinkPort: number; helloPort: number }>(instance);
+const client = new Worker(clientCode, { eval: true });
+
+async function job<T>(message: object): Promise<T> {
+  client.postMessage(message);
+  const reply = await once<{ ok: boolean; result?: T; error?: string }>(client);
+  if (!reply.ok) throw new Error(reply.error);
+  return reply.result as T;
+}
+
+const edge = createEdge();
+const rule = (port: number): SecurityGroupRule => ({
+  securityGroupRuleId: `sgr-${port.toString(16).padStart(17, '0')}`,
+  isEgress: false,
+  ipProtocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  cidrIpv4: `${CLIENT_IP}/32`,
+});
+await edge.apply([{ publicIp: PUBLIC_IP, privateIp: PRIVATE_IP, rules: [rule(sinkPort), rule(helloPort)] }]);
+const failed = edge.listeners().filter((l) => l.state !== 'listening');
+if (failed.length > 0) throw new Error(`edge listeners did not bind: ${JSON.stringify(failed)}`);
+
+type Side = 'edge' | 'direct';
+const hostOf = (side: Side) => (side === 'edge' ? PUBLIC_IP : PRIVATE_IP);
+
+async function streamMbPerSecond(side: Side, bytes = STREAM_BYTES): Promise<number> {
+  const { ms } = await job<{ ms: number }>({
+    kind: 'stream',
+    host: hostOf(side),
+    port: sinkPort,
+    localAddress: CLIENT_IP,
+    bytes,
+  });
+  return bytes / (1024 * 1024) / (ms / 1000);
+}
+
+async function connectionsPerSecond(side: Side, durationMs = CONNECT_MS): Promise<number> {
+  const { count, errors, ms } = await job<{ count: number; errors: number; ms: number }>({
+    kind: 'connect',
+    host: hostOf(side),
+    port: helloPort,
+    localAddress: CLIENT_IP,
+    concurrency: CONCURRENCY,
+    durationMs,
+  });
+  if (errors > 0) console.error(`${side}: ${errors} connections failed`);
+  return count / (ms / 1000);
+}
+
+// Warm both paths (JIT, socket buffers) before measuring.
+for (const side of ['edge', 'direct'] as const) {
+  await streamMbPerSecond(side, STREAM_BYTES / 4);
+  await connectionsPerSecond(side, 300);
+}
+
+interface Samples {
+  mbps: number[];
+  cps: number[];
+}
+const samples: Record<Side, Samples> = { edge: { mbps: [], cps: [] }, direct: { mbps: [], cps: [] } };
+/** How busy this thread (the edge's) was during edge rounds: near 1 means the edge is the bottleneck. */
+const busy = { stream: [] as number[], connect: [] as number[] };
+async function measure<T>(side: Side, into: number[], run: () => Promise<T>): Promise<T> {
+  const before = performance.eventLoopUtilization();
+  const result = await run();
+  if (side === 'edge') into.push(performance.eventLoopUtilization(before).utilization);
+  return result;
+}
+for (let round = 0; round < ROUNDS; round++) {
+  const order: Side[] = round % 2 === 0 ? ['edge', 'direct'] : ['direct', 'edge'];
+  for (const side of order) {
+    samples[side].mbps.push(await measure(side, busy.stream, () => streamMbPerSecond(side)));
+  }
+  for (const side of order) {
+    samples[side].cps.push(await measure(side, busy.connect, () => connectionsPerSecond(side)));
+  }
+}
+
+await edge.close();
+await Promise.all([instance.terminate(), client.terminate()]);
+
+const baselineName = 'direct to the private IP';
+reportBench({
+  suite: 'network-edge',
+  rounds: ROUNDS,
+  figures: [
+    {
+      name: 'edge.stream.mb_per_s',
+      unit: 'MB/s',
+      value: median(samples.edge.mbps),
+      baseline: median(samples.direct.mbps),
+      baselineName,
+      goal: { minRatio: 0.6 },
+    },
+    {
+      name: 'edge.connect.conns_per_s',
+      unit: 'conn/s',
+      value: median(samples.edge.cps),
+      baseline: median(samples.direct.cps),
+      baselineName,
+      goal: { minRatio: 0.6 },
+    },
+    { name: 'edge.stream.edge_thread_busy', unit: 'fraction', value: median(busy.stream) },
+    { name: 'edge.connect.edge_thread_busy', unit: 'fraction', value: median(busy.connect) },
+  ],
+});
