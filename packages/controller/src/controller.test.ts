@@ -136,4 +136,43 @@ describe('Controller', () => {
     await waitUntil(() => (counts.get('a') ?? 0) >= 3 && (counts.get('b') ?? 0) >= 3);
     expect([...counts.keys()].sort()).toEqual(['a', 'b']);
   });
+
+  it('reconciles again when started anew after a stop, as after winning an election again', async () => {
+    const informer = new Informer({ store, prefix: '/nimbus/t/', logger: testLogger });
+    const seen: string[] = [];
+    const controller = new Controller({
+      name: 'restartable',
+      logger: testLogger,
+      reconcile: async (key) => {
+        seen.push(key);
+        return undefined;
+      },
+    }).watches(informer);
+    const firstTerm = new AbortController();
+    const first = controller.start(firstTerm.signal);
+    await store.create('/nimbus/t/one', '1');
+    await waitUntil(() => seen.includes('/nimbus/t/one'));
+    firstTerm.abort();
+    await first;
+
+    start(controller);
+    await store.create('/nimbus/t/two', '2');
+    await waitUntil(() => seen.includes('/nimbus/t/two'), { message: 'the second term to reconcile' });
+  });
+
+  it('stops at once when aborted before its informers synced', async () => {
+    // Nothing answers a list on a closed store, so the informer never syncs.
+    const closed = createEmbeddedStore();
+    await closed.close();
+    const informer = new Informer({ store: closed, prefix: '/nimbus/t/', logger: testLogger });
+    const controller = new Controller({
+      name: 'never-synced',
+      logger: testLogger,
+      reconcile: async () => undefined,
+    });
+    const early = new AbortController();
+    const running = controller.watches(informer).start(early.signal);
+    early.abort();
+    await expect(running).resolves.toBeUndefined();
+  });
 });

@@ -30,7 +30,8 @@ export class Controller {
   readonly #logger: Logger;
   readonly #concurrency: number;
   readonly #resyncMs: number;
-  readonly #queue: WorkQueue;
+  readonly #queueOptions: WorkQueueOptions | undefined;
+  #queue: WorkQueue;
   readonly #metrics: ControllerMetrics;
   readonly #sources: { informer: Informer; map: KeyMapper }[] = [];
 
@@ -40,6 +41,7 @@ export class Controller {
     this.#logger = options.logger.child({ controller: options.name });
     this.#concurrency = options.concurrency ?? 1;
     this.#resyncMs = options.resyncMs ?? 300_000;
+    this.#queueOptions = options.queue;
     this.#queue = new WorkQueue(options.queue);
     this.#metrics = new ControllerMetrics(options.name);
   }
@@ -58,9 +60,17 @@ export class Controller {
     return this.#metrics.snapshot(this.#queue);
   }
 
-  /** Runs informers and workers until `signal` aborts; in-flight reconciles finish first. */
+  /**
+   * Runs informers and workers until `signal` aborts; in-flight reconciles
+   * finish first. Can run again after it resolved, as a controller does each
+   * time its replica wins the leader election anew.
+   */
   async start(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
+    if (this.#queue.isShutDown) this.#queue = new WorkQueue(this.#queueOptions);
+    const queue = this.#queue;
+    const onAbort = () => queue.shutDown();
+    signal.addEventListener('abort', onAbort, { once: true });
     const informers = [...new Set(this.#sources.map((source) => source.informer))];
     const stops = this.#sources.map(({ informer, map }) =>
       informer.onEvent((event) => {
@@ -72,8 +82,6 @@ export class Controller {
     const resync = this.#resyncMs > 0 ? setInterval(() => this.#resync(), this.#resyncMs) : undefined;
     resync?.unref();
     for (const { informer, map } of this.#sources) this.#enqueueAll(informer, map);
-    const onAbort = () => this.#queue.shutDown();
-    signal.addEventListener('abort', onAbort, { once: true });
     this.#logger.info({ concurrency: this.#concurrency }, 'controller started');
     try {
       await Promise.all(Array.from({ length: this.#concurrency }, () => this.#work(signal)));

@@ -45,6 +45,11 @@ export class WorkQueue {
     return this.#timers.size;
   }
 
+  /** True once `shutDown` was called: the queue hands out nothing more. */
+  get isShutDown(): boolean {
+    return this.#shuttingDown;
+  }
+
   get processing(): number {
     return this.#processing.size;
   }
