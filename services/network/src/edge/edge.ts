@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { TrafficSource } from '../domain/rule-matcher.js';
 import { compileEdgeTable, type EdgeMapping, type EdgeRoute } from './edge-mapping.js';
 import { type EdgeOptions, resolveEdgeOptions } from './edge-options.js';
-import { type ForwardedConnection, forwardConnection } from './forward.js';
+import { type ForwardedConnection, forwardConnection, reset } from './forward.js';
 
 /**
  * The public edge's data plane: makes every public IPv4 address of the table
@@ -92,7 +92,7 @@ export function createEdge(options: EdgeOptions = {}): Edge {
       source = { address, groupIds: resolved.sourceGroups(address) ?? [] };
     }
     if (!route || source === undefined || !route.allows({ protocol: 6, port, source })) {
-      socket.resetAndDestroy();
+      reset(socket);
       return;
     }
     let set = connections.get(publicIp);

@@ -8,7 +8,7 @@ export interface ForwardedConnection {
 }
 
 /** Resets a socket (RST, not FIN) when it still has a TCP handle, else destroys it. */
-function reset(socket: Socket): void {
+export function reset(socket: Socket): void {
   if (socket.destroyed) return;
   try {
     socket.resetAndDestroy();
