@@ -279,6 +279,38 @@ describe('public edge', () => {
     await expectGreeting(dial(publicA, a.port, allowedClient), 'a');
   });
 
+  it('matches a group rule by the groups that sourceGroups gives the client address', async () => {
+    const [a] = (await startBackends(['a'], [privateA])) as [Backend];
+    const edge = createEdge({
+      sourceGroups: (address) => (address === '127.0.0.2' ? ['sg-0aaaaaaaaaaaaaaaa'] : []),
+    });
+    cleanups.push(() => edge.close());
+    const { cidrIpv4: _, ...byAddress } = tcp(a.port, a.port, '127.0.0.0/8');
+    const groupRule = { ...byAddress, referencedGroupId: 'sg-0aaaaaaaaaaaaaaaa' };
+    await edge.apply([{ publicIp: publicA, privateIp: privateA, rules: [groupRule] }]);
+    await expectGreeting(dial(publicA, a.port, '127.0.0.2'), 'a');
+    expect(await expectRefused(dial(publicA, a.port, allowedClient))).toBe('ECONNRESET');
+  });
+
+  it('runs until its signal aborts, then closes listeners and resets connections', async () => {
+    const [a] = (await startBackends(['a'], [privateA])) as [Backend];
+    const edge = createEdge();
+    const controller = new AbortController();
+    const running = edge.start(controller.signal);
+    await edge.apply([
+      { publicIp: publicA, privateIp: privateA, rules: [tcp(a.port, a.port, '127.0.0.0/8')] },
+    ]);
+    const client = dial(publicA, a.port, allowedClient);
+    await expectGreeting(client, 'a');
+    controller.abort();
+    await running;
+    await waitUntil(() => client.closed, within(1000, 'the reset'));
+    expect(client.error).toBe('ECONNRESET');
+    expect(edge.connectionCount()).toBe(0);
+    expect(await expectRefused(dial(publicA, a.port, allowedClient))).toBe('ECONNREFUSED');
+    await expect(edge.apply([])).rejects.toThrow(/closed/);
+  });
+
   it('refuses a bad table whole and keeps the current one', async () => {
     const [a] = (await startBackends(['a'], [privateA])) as [Backend];
     const edge = startEdge();
