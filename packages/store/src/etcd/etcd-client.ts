@@ -4,6 +4,9 @@ import type { ResolvedEtcdStoreOptions } from './etcd-options.js';
 
 type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
+/** etcd3 ignores the policy context; one shared signal spares two AbortSignals per call. */
+const neverAborted = new AbortController().signal;
+
 /**
  * A fault policy that runs each call once. etcd3's default retries and circuit
  * breakers would hold a call for many seconds while etcd is away; the store
@@ -11,8 +14,7 @@ type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
  */
 const runOnce = {
   // Async, so a synchronous throw inside (etcd3's markFailed relies on it) becomes a rejection.
-  execute: async (fn: (context: { signal: AbortSignal }) => unknown) =>
-    fn({ signal: new AbortController().signal }),
+  execute: async (fn: (context: { signal: AbortSignal }) => unknown) => fn({ signal: neverAborted }),
 } as unknown as Policy;
 
 /** An etcd3 client whose unary calls end within the store's bound and whose reconnects stay quick. */

@@ -26,20 +26,24 @@ export async function grantEtcdLease(
     throw error;
   }
   const lost = new AbortController();
+  const onClosed = () => lose('store closed');
   const lose = (reason: LeaseLostError['reason']) => {
     if (lost.signal.aborted) return;
     lost.abort(new LeaseLostError(id, reason));
     etcdLease.release();
     clearTimeout(timer);
+    closed.removeEventListener('abort', onClosed);
   };
   etcdLease.on('lost', () => lose(autoKeepAlive ? 'keep-alive failed' : 'expired'));
-  closed.addEventListener('abort', () => lose('store closed'), { once: true });
+  closed.addEventListener('abort', onClosed, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const check = async () => {
     try {
       const { TTL } = await guard('check a lease', () => client.leaseClient.leaseTimeToLive({ ID: id }));
-      if (Number(TTL) <= 0) return lose('expired');
-      schedule(Number(TTL) * 1000);
+      // etcd answers -1 for a lease it no longer has; 0 only means under a second is left,
+      // and someone's keepAliveOnce may still come, so look again shortly.
+      if (Number(TTL) < 0) return lose('expired');
+      schedule(Number(TTL) > 0 ? Number(TTL) * 1000 : 250);
     } catch {
       schedule(1_000);
     }
