@@ -5,9 +5,8 @@
  * created in the same transaction as the record, the account's count (the
  * quota) and the holding the usage report bills (see state/address-ledger.ts).
  *
- * AssociateAddress and DisassociateAddress wait for network interfaces; the
- * record already carries the association, and ReleaseAddress refuses an
- * associated address.
+ * AssociateAddress and DisassociateAddress are address-association-api.ts;
+ * ReleaseAddress refuses an associated address.
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { CallContext, ServiceImpl } from '@nimbus/runtime';
@@ -25,6 +24,7 @@ import {
   createAddressLedger,
   TokenAlreadyUsed,
 } from '../state/address-ledger.js';
+import { createAddressAssociationApi } from './address-association-api.js';
 import {
   addressAssociated,
   addressNotFound,
@@ -46,6 +46,8 @@ type AddressApi = Pick<
   | 'getAddressUsageReport'
   | 'allocatePublicIp'
   | 'releasePublicIp'
+  | 'associateAddress'
+  | 'disassociateAddress'
 >;
 
 /** EC2's name for the pool Amazon's own addresses come from: Nimbus's one pool. */
@@ -274,5 +276,6 @@ export function createAddressApi(deps: ApiDeps): AddressApi {
     },
 
     ...createPublicIpApi({ ledger, pool, now }),
+    ...createAddressAssociationApi({ store: deps.store, bus: deps.bus, ledger, pool, now, findAddress }),
   };
 }

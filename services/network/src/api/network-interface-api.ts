@@ -4,7 +4,8 @@
  * `private-ips/<account>/<subnet>/<ip>`, so no address is ever held twice)
  * and a rewrite of its subnet (so a concurrent DeleteSubnet sees it) are one
  * transaction: no claim outlives a failed create, and a lost race for an
- * address picks again.
+ * address picks again. Deleting an interface disassociates its Elastic IPs
+ * in the same transaction, as EC2 does; an attached one is refused.
  */
 import { randomBytes } from 'node:crypto';
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
@@ -22,6 +23,9 @@ import {
   defaultGroupName,
   validateGroupDescription,
 } from '../domain/security-group-names.js';
+import { createAddressTxnOps } from '../state/address-txn-ops.js';
+import { createElasticIpAssociations } from '../state/elastic-ip-associations.js';
+import { createInterfacePublicIps } from '../state/interface-public-ips.js';
 import { createNetworkState, type NetworkState } from '../state/network-state.js';
 import { createRecords } from '../state/records.js';
 import { txnOps } from '../state/txn-ops.js';
@@ -29,6 +33,7 @@ import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
 import type { ApiDeps } from './api-deps.js';
 import { dryRunOperation } from './api-errors.js';
+import { interfaceInUse } from './network-interface-errors.js';
 import { networkInterfaceFilterFields, toNetworkInterface } from './network-interface-views.js';
 import { tagsFor } from './tags.js';
 
@@ -62,6 +67,10 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
   const state = createNetworkState(deps.store);
   const interfaces = createRecords<NetworkInterfaceRecord>(deps.store);
   const claims = createRecords<PrivateIpClaim>(deps.store);
+  const elasticIps = createElasticIpAssociations(deps.store);
+  const addressOps = createAddressTxnOps(deps.store);
+  const publicIps = createInterfacePublicIps(deps.store);
+  const now = deps.now ?? Date.now;
   const groupNames = async (accountId: string) =>
     new Map(
       (await state.groups.list(vpcKeys.securityGroups(accountId))).map((g) => [
@@ -144,8 +153,11 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
       );
       const page = pageOf(selected, (n) => n.networkInterfaceId, { nextToken: request.nextToken, pageSize });
       const names = await groupNames(accountId);
+      const autoIps = await publicIps.interfaceIps(accountId);
       return {
-        networkInterfaces: page.items.map((n) => toNetworkInterface(n, names)),
+        networkInterfaces: page.items.map((n) =>
+          toNetworkInterface(n, names, autoIps.get(n.networkInterfaceId)),
+        ),
         nextToken: page.nextToken,
       };
     },
@@ -155,6 +167,7 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
       for (;;) {
         const eni = await interfaces.get(vpcKeys.networkInterface(accountId, id));
         if (!eni) throw notFound(ResourceKinds.networkInterface, id);
+        if (eni.value.attachment) throw interfaceInUse(id);
         if (request.dryRun) throw dryRunOperation();
         const held = await Promise.all(
           eni.value.privateIpAddresses.map((ip) =>
@@ -162,7 +175,15 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
           ),
         );
         const mine = held.filter((c) => c?.value.networkInterfaceId === id).flatMap((c) => (c ? [c] : []));
-        const result = await state.store.txn([txnOps.delete(eni), ...mine.map(txnOps.delete)]);
+        // EC2 disassociates the interface's Elastic IPs with it; its auto-assigned address goes back to the pool.
+        const released = await elasticIps.releaseFrom(eni.value, undefined, now());
+        const autoIp = await publicIps.interfaceIp(accountId, id);
+        const result = await state.store.txn([
+          txnOps.delete(eni),
+          ...mine.map(txnOps.delete),
+          ...released.ops,
+          ...(autoIp ? await addressOps.releaseInterfaceIp(accountId, autoIp, now()) : []),
+        ]);
         if (result.ok) return {};
       }
     },

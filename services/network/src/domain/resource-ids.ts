@@ -52,6 +52,28 @@ export const ResourceKinds = {
     notFound: 'InvalidNetworkInterfaceID.NotFound',
     noun: 'networkInterface ID',
   },
+  /** Instances are compute's; the network service names them in associations and attachments. */
+  instance: {
+    prefix: 'i',
+    parameter: 'InstanceId',
+    malformed: 'InvalidInstanceID.Malformed',
+    notFound: 'InvalidInstanceID.NotFound',
+    noun: 'instance ID',
+  },
+  addressAssociation: {
+    prefix: 'eipassoc',
+    parameter: 'AssociationId',
+    malformed: 'InvalidAssociationID.Malformed',
+    notFound: 'InvalidAssociationID.NotFound',
+    noun: 'association ID',
+  },
+  interfaceAttachment: {
+    prefix: 'eni-attach',
+    parameter: 'AttachmentId',
+    malformed: 'InvalidAttachmentID.Malformed',
+    notFound: 'InvalidAttachmentID.NotFound',
+    noun: 'attachment ID',
+  },
 } as const satisfies Record<string, ResourceKind>;
 
 export function missingParameter(parameter: string): NetworkError {

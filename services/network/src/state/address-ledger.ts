@@ -5,11 +5,12 @@
  * (and removed) together, or not at all. A process dying mid-call leaves either
  * the whole allocation or nothing; there is nothing to clean up.
  */
-import type { Store, TxnOp } from '@nimbus/store';
+import type { Store } from '@nimbus/store';
 import { checkAddressQuota } from '../domain/address-pool.js';
 import type { Interval } from '../domain/address-usage.js';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { addressKeys } from './address-keys.js';
+import { createAddressTxnOps } from './address-txn-ops.js';
 import type { Stored } from './records.js';
 
 export interface AddressAssociation {
@@ -156,47 +157,13 @@ export function createAddressLedger(store: Store): AddressLedger {
     }
   };
 
-  /** The op that sets an existing holding's end, if the holding is there. */
-  /** The op that changes an existing holding, if the holding is there. */
-  const changeHolding = async (
-    key: string,
-    change: (h: HoldingRecord) => HoldingRecord,
-  ): Promise<TxnOp[]> => {
-    const holding = await read<HoldingRecord>(store, key);
-    if (!holding) return [];
-    return [{ type: 'update', key, value: json(change(holding.value)), expectedRevision: holding.revision }];
-  };
-  const closeHolding = (key: string, now: number) =>
-    changeHolding(key, (h) => ({ ...h, held: { ...h.held, until: now } }));
-
-  /** The record with a new association (or none), and its holding's association intervals to match. */
+  const ops = createAddressTxnOps(store);
+  const { closeHolding, deleteClaim } = ops;
   const reassociate = async (
     address: Stored<AddressRecord>,
     association: AddressAssociation | undefined,
     now: number,
-  ): Promise<boolean> => {
-    const { association: _previous, ...unassociated } = address.value;
-    const record: AddressRecord = association ? { ...unassociated, association } : unassociated;
-    const result = await store.txn([
-      { type: 'update', key: address.key, value: json(record), expectedRevision: address.revision },
-      ...(await changeHolding(addressKeys.holding(address.value.ownerId, address.value.allocationId), (h) => {
-        const closed = h.associations.map((a) => (a.until === undefined ? { ...a, until: now } : a));
-        return { ...h, associations: association ? [...closed, { from: now }] : closed };
-      })),
-    ]);
-    return result.ok;
-  };
-
-  /** The op that deletes the address's claim, if the claim is the holder's. */
-  const deleteClaim = async (
-    publicIp: string,
-    isHolder: (claim: PublicIpClaim) => boolean,
-  ): Promise<TxnOp[]> => {
-    const claim = await read<PublicIpClaim>(store, addressKeys.publicIp(publicIp));
-    return claim && isHolder(claim.value)
-      ? [{ type: 'delete', key: claim.key, expectedRevision: claim.revision }]
-      : [];
-  };
+  ): Promise<boolean> => (await store.txn(await ops.reassociate(address, association, now))).ok;
 
   return {
     async claimElasticIp({ accountId, publicIp, tags, quota, now, clientToken }) {
@@ -332,15 +299,7 @@ export function createAddressLedger(store: Store): AddressLedger {
       read<InterfacePublicIp>(store, addressKeys.interfacePublicIp(accountId, networkInterfaceId)),
 
     async releaseInterfaceIp(accountId, assigned, now) {
-      const result = await store.txn([
-        { type: 'delete', key: assigned.key, expectedRevision: assigned.revision },
-        ...(await deleteClaim(
-          assigned.value.publicIp,
-          (c) => c.networkInterfaceId === assigned.value.networkInterfaceId,
-        )),
-        ...(await closeHolding(addressKeys.holding(accountId, assigned.value.holdingId), now)),
-      ]);
-      return result.ok;
+      return (await store.txn(await ops.releaseInterfaceIp(accountId, assigned, now))).ok;
     },
 
     async holdings(accountId) {

@@ -66,6 +66,29 @@ export interface NetworkInterfaceRecord {
   macAddress: string;
   createTime: string;
   tags: StoredTag[];
+  /** Unset means true (interfaces stored before the attribute existed). */
+  sourceDestCheck?: boolean;
+  /**
+   * The Elastic IPs on its private addresses, at most one each: the mirror of
+   * the address records' associations, written in the same transactions.
+   */
+  elasticIps?: InterfaceElasticIp[];
+  attachment?: InterfaceAttachment;
+}
+
+export interface InterfaceElasticIp {
+  privateIpAddress: string;
+  publicIp: string;
+  allocationId: string;
+  associationId: string;
+}
+
+export interface InterfaceAttachment {
+  attachmentId: string;
+  instanceId: string;
+  deviceIndex: number;
+  attachTime: string;
+  deleteOnTermination: boolean;
 }
 
 /** Who holds a private address of a subnet. */
