@@ -11,7 +11,7 @@ import { type EventBus, openNatsEventBus } from '@nimbus/events';
 import { openEtcdStore, type Store } from '@nimbus/store';
 import type { Logger } from 'pino';
 import { staticTokens } from './authenticator.js';
-import { type ConfigSpec, readConfig } from './config.js';
+import { ConfigError, type ConfigSpec, readConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { runService, type ServiceState } from './run-service.js';
 import { createServer } from './server.js';
@@ -100,12 +100,20 @@ const backingSpec = {
   },
 } satisfies ConfigSpec;
 
+function invalid(variable: { env: string; description: string }, problem: string): ConfigError {
+  return new ConfigError([{ env: variable.env, problem, description: variable.description }]);
+}
+
 function parseTokens(pairs: readonly string[]): Map<string, string> {
   const tokens = new Map<string, string>();
   for (const pair of pairs) {
     const [token, accountId] = pair.split('=');
     if (!token || !accountId || !/^\d{12}$/.test(accountId)) {
-      throw new TypeError(`NIMBUS_AUTH_TOKENS: '${pair.slice(0, 4)}…' is not token=<12-digit account id>`);
+      // Never echo a whole token: it is a secret.
+      throw invalid(
+        hostingSpec.authTokens,
+        `has '${pair.slice(0, 4)}…', which is not token=<12-digit account id>`,
+      );
     }
     tokens.set(token, accountId);
   }
@@ -113,17 +121,35 @@ function parseTokens(pairs: readonly string[]): Map<string, string> {
 }
 
 function parseEndpoints(text: string): Record<string, string> {
-  const parsed: unknown = JSON.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid(hostingSpec.endpoints, `is not JSON, got '${text}'`);
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new TypeError('NIMBUS_ENDPOINTS must be a JSON object of name -> host:port');
+    throw invalid(hostingSpec.endpoints, `is not a JSON object, got '${text}'`);
   }
   return parsed as Record<string, string>;
 }
 
 function splitHostPort(listen: string): { host: string; port: number } {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen);
-  if (!match?.[1] || !match[2]) throw new TypeError(`NIMBUS_LISTEN must be host:port, got '${listen}'`);
+  if (!match?.[1] || !match[2]) throw invalid(hostingSpec.listen, `is not host:port, got '${listen}'`);
   return { host: match[1], port: Number(match[2]) };
+}
+
+/** The hosting settings, checked whole: a ConfigError names whatever is wrong. */
+function hostingConfig(env: Readonly<Record<string, string | undefined>>) {
+  const config = readConfig(hostingSpec, env);
+  const { host: bindHost, port } = splitHostPort(config.listen);
+  return {
+    config,
+    tokens: parseTokens(config.authTokens),
+    endpoints: parseEndpoints(config.endpoints),
+    bindHost,
+    port,
+  };
 }
 
 /** Starts a module on a given store and bus: reads the hosting settings, builds, listens, runs. */
@@ -131,24 +157,24 @@ export async function hostServiceModule(
   module: ServiceModule,
   host: { store: Store; bus: EventBus; logger: Logger; env: Readonly<Record<string, string | undefined>> },
 ): Promise<HostedService> {
-  const config = readConfig(hostingSpec, host.env);
+  const { config, tokens, endpoints, bindHost, port } = hostingConfig(host.env);
   const name = host.env.NIMBUS_SERVICE_NAME ?? module.name;
   const parts = await module.start({
     name,
     logger: host.logger,
     store: host.store,
     bus: host.bus,
-    endpoints: parseEndpoints(config.endpoints),
+    endpoints,
     env: host.env,
   });
-  const server = createServer({
-    logger: host.logger,
-    authenticator: staticTokens(parseTokens(config.authTokens)),
-    services: parts.services,
-  });
-  const { host: bindHost, port } = splitHostPort(config.listen);
+  let server: ReturnType<typeof createServer>;
   let bound: number;
   try {
+    server = createServer({
+      logger: host.logger,
+      authenticator: staticTokens(tokens),
+      services: parts.services,
+    });
     bound = await server.listen(bindHost, port);
   } catch (error) {
     await parts.close?.();
@@ -189,6 +215,7 @@ export function runServiceModule(
     async start() {
       // Every missing setting at once, the hosting ones included, before dialling anything.
       const backing = readConfig({ ...hostingSpec, ...backingSpec }, env);
+      hostingConfig(env);
       const store = await openEtcdStore({ endpoints: backing.storeEndpoints });
       let bus: EventBus;
       try {

@@ -50,6 +50,17 @@ describe('network service process', () => {
     }
   });
 
+  it('refuses a malformed token list without echoing the token', async () => {
+    const run = startMain({
+      NIMBUS_STORE_ENDPOINTS: etcd.endpoint,
+      NIMBUS_BUS_SERVERS: nats.endpoint,
+      NIMBUS_AUTH_TOKENS: 'supersecrettoken=12',
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.output.text).toContain('NIMBUS_AUTH_TOKENS');
+    expect(run.output.text).not.toContain('supersecrettoken');
+  });
+
   it.each(['etcd', 'NATS'])(
     'exits 1 with a clear message, not a hang, when %s is out of reach at start',
     async (which) => {
