@@ -5,9 +5,9 @@ import { type RegionProcess, startRegionProcess } from './region-process.js';
 let region: RegionProcess;
 beforeAll(async () => {
   region = await startRegionProcess({ NIMBUS_BACKING: 'real' });
-});
+}, 120_000);
 afterAll(async () => {
-  await region?.interrupt();
+  await region?.dispose();
 });
 
 /** Runs `nimbus <args>` against the region; resolves with the exit code and what it printed. */

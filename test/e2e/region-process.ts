@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type RegionFile, readRegionFile, regionFilePath } from '@nimbus/runtime';
@@ -18,7 +18,24 @@ export interface RegionProcess {
   child: ChildProcess;
   /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
   interrupt(timeoutMs?: number): Promise<number | null>;
+  /** Stops the region if it still runs (Ctrl-C, then SIGKILL) and removes its home. */
+  dispose(): Promise<void>;
   log(): string;
+}
+
+/** Stops a launcher however it is doing, then removes its home: what every test ends with. */
+async function disposeRegion(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  home: string,
+): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await rm(home, { recursive: true, force: true });
 }
 
 export async function startRegionProcess(env: NodeJS.ProcessEnv = {}): Promise<RegionProcess> {
@@ -34,19 +51,25 @@ export async function startRegionProcess(env: NodeJS.ProcessEnv = {}): Promise<R
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const readLog = () => readFileSync(logPath, 'utf8');
   let file: RegionFile | undefined;
-  await waitUntil(
-    () => {
-      if (child.exitCode !== null) throw new Error(`region exited with ${child.exitCode}:\n${readLog()}`);
-      file = readRegionFile(regionFilePath(home));
-      return file !== undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 100, message: 'the region to write region.json' },
-  );
+  try {
+    await waitUntil(
+      () => {
+        if (child.exitCode !== null) throw new Error(`region exited with ${child.exitCode}:\n${readLog()}`);
+        file = readRegionFile(regionFilePath(home));
+        return file !== undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, message: 'the region to write region.json' },
+    );
+  } catch (error) {
+    await disposeRegion(child, exited, home);
+    throw error;
+  }
   return {
     home,
     file: file as RegionFile,
     child,
     log: readLog,
+    dispose: () => disposeRegion(child, exited, home),
     interrupt: async (timeoutMs = 60_000) => {
       child.kill('SIGINT');
       let timer: NodeJS.Timeout | undefined;

@@ -1,15 +1,21 @@
 import { existsSync } from 'node:fs';
 import { runCli } from '@nimbus/cli';
 import { checkHealth, regionFilePath } from '@nimbus/runtime';
-import { describe, expect, it } from 'vitest';
-import { isAlive, startRegionProcess } from './region-process.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, type RegionProcess, startRegionProcess } from './region-process.js';
+
+let region: RegionProcess | undefined;
+afterEach(async () => {
+  await region?.dispose();
+  region = undefined;
+});
 
 describe.each([
   { backing: 'real', store: 'etcd', bus: 'nats' },
   { backing: 'embedded', store: 'embedded', bus: 'embedded' },
 ])('pnpm start ($backing store and bus)', ({ backing, store, bus }) => {
   it('brings up every service SERVING, lists them in region.json, and Ctrl-C leaves nothing behind', async () => {
-    const region = await startRegionProcess({ NIMBUS_BACKING: backing });
+    region = await startRegionProcess({ NIMBUS_BACKING: backing });
     const { file } = region;
     expect(file.store.kind).toBe(store);
     expect(file.bus.kind).toBe(bus);
@@ -38,5 +44,5 @@ describe.each([
     expect(await region.interrupt()).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(existsSync(regionFilePath(region.home))).toBe(false);
-  });
+  }, 120_000);
 });

@@ -43,7 +43,13 @@ export async function startBackingServices(
   }
   const etcd = new EtcdServer({ dataDir: join(home, 'etcd') });
   const nats = new NatsServer({ dataDir: join(home, 'nats') });
-  await Promise.all([etcd.start(), nats.start()]);
+  const started = await Promise.allSettled([etcd.start(), nats.start()]);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    // Neither may outlive a failed start: nothing recorded their pids yet.
+    await Promise.allSettled([etcd.stop(), nats.stop()]);
+    throw failed.reason;
+  }
   logger.info({ etcd: etcd.endpoint, nats: nats.endpoint, data: home }, 'etcd and nats-server started');
   return {
     store: { kind: 'etcd', endpoints: [etcd.endpoint] },

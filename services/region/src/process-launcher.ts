@@ -41,18 +41,19 @@ export async function launchProcess(launch: ProcessLaunch): Promise<LaunchedServ
     logger: launch.logger,
   });
   child.start();
+  let grpcServices: string[];
   try {
     await waitUntil(async () => (await checkHealth(address, '', { timeoutMs: 1_000 })) === 'SERVING', {
       timeoutMs: launch.startTimeoutMs,
       intervalMs: 100,
       message: `${launch.name} to answer its health check SERVING on ${address} (log: ${logFile})`,
     });
+    child.markHealthy();
+    grpcServices = await listGrpcServices(address);
   } catch (error) {
     await child.stop();
     throw error;
   }
-  child.markHealthy();
-  const grpcServices = await listGrpcServices(address);
   return {
     name: launch.name,
     address,

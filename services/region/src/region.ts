@@ -51,7 +51,15 @@ async function plan(options: RegionOptions): Promise<Planned[]> {
   return planned;
 }
 
-export async function startRegion(options: RegionOptions, logger: Logger): Promise<Region> {
+/**
+ * Starts the region; if `signal` aborts meanwhile (Ctrl-C during start-up),
+ * stops what already runs and rejects with the signal's reason.
+ */
+export async function startRegion(
+  options: RegionOptions,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<Region> {
   mkdirSync(join(options.home, 'logs'), { recursive: true });
   const previousPath = regionFilePath(options.home);
   const previous = readRegionFile(previousPath);
@@ -61,6 +69,10 @@ export async function startRegion(options: RegionOptions, logger: Logger): Promi
   );
   const credentials = loadOrCreateCredentials(options.home);
   const backing = await startBackingServices(options.home, options.backing, logger);
+  if (signal?.aborted) {
+    await backing.stop();
+    signal.throwIfAborted();
+  }
   const embedded: { store: Store; bus: EventBus } | undefined =
     backing.store.kind === 'embedded'
       ? { store: createEmbeddedStore(), bus: createEmbeddedEventBus() }
@@ -89,6 +101,7 @@ export async function startRegion(options: RegionOptions, logger: Logger): Promi
       NIMBUS_AUTH_TOKENS: `${credentials.token}=${credentials.accountId}`,
     };
     for (const service of planned) {
+      signal?.throwIfAborted();
       const { manifest, name, zone, address } = service;
       const common = { manifest, name, zone, address, logger };
       const serviceEnv = { ...env, NIMBUS_LISTEN: address };
@@ -121,6 +134,7 @@ export async function startRegion(options: RegionOptions, logger: Logger): Promi
       backingPids: backing.pids,
       startedAt: new Date().toISOString(),
     };
+    signal?.throwIfAborted();
     writeRegionFile(options.home, file);
     return { file, stop };
   } catch (error) {
