@@ -71,6 +71,8 @@ async function call(verb: Verb, args: ParsedArgs, format: OutputFormat, io: CliI
   );
   const request = requestFromFlags(verb.method.input, args);
   const client = createClient(verb.service, connection.address, {
+    // A wedged service must not hang the terminal; the AWS CLI's read timeout is 60 s too.
+    deadlineMs: 60_000,
     ...(connection.accountId ? { accountId: connection.accountId } : {}),
     ...(connection.token ? { token: connection.token } : {}),
   });
