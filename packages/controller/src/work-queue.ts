@@ -17,6 +17,8 @@ export interface WorkQueueOptions {
   retryRatePerSecond?: number;
   /** Retry burst across all keys. Default 200. */
   retryBurst?: number;
+  /** The clock of the retry rate limit, in milliseconds. Default `Date.now`; tests pass a fixed one. */
+  now?: () => number;
 }
 
 export class WorkQueue {
@@ -32,7 +34,7 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.#backoff = new ExponentialBackoff(options.backoff);
-    this.#bucket = new TokenBucket(options.retryRatePerSecond ?? 20, options.retryBurst ?? 200);
+    this.#bucket = new TokenBucket(options.retryRatePerSecond ?? 20, options.retryBurst ?? 200, options.now);
   }
 
   /** Keys waiting for a worker. */
