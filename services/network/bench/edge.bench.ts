@@ -6,6 +6,13 @@
  * edge has its own thread (this one, as it lives in the network service) and
  * so do the instance's servers and the clients (two workers). Rounds
  * alternate sides; figures are medians.
+ *
+ * What bounds the ratio: a relay in user space repeats the kernel work of
+ * both ends (per connection an accept and a connect, per chunk a read and a
+ * write), so the edge thread costs about what client and instance cost
+ * together; `edge_thread_busy` near 1 says it is the bottleneck. Where the
+ * three threads share two cores, as on the machines this ran on first, the
+ * ratio stays near 0.5 (single-thread runs of both sides give the same).
  * Run: cd /work/main && node --conditions=nimbus-source --import tsx services/network/bench/edge.bench.ts
  */
 import { Worker } from 'node:worker_threads';

@@ -40,13 +40,7 @@ export function forwardConnection(
   port: number,
   onClosed: () => void,
 ): ForwardedConnection {
-  const upstream = connect({
-    host: privateIp,
-    port,
-    localAddress: '127.0.0.1',
-    allowHalfOpen: true,
-    noDelay: true,
-  });
+  const upstream = connect({ host: privateIp, port, allowHalfOpen: true, noDelay: true });
   client.on('error', () => reset(upstream));
   upstream.on('error', () => reset(client));
   relay(client, upstream);
