@@ -127,7 +127,8 @@ export function createEdge(options: EdgeOptions = {}): Edge {
       const wasListening = listener.state === 'listening';
       listener.state = 'failed';
       listener.error = error.code ?? error.message;
-      resolved.logger?.warn({ publicIp, port, err: error }, 'edge listener failed; retrying');
+      if (listener.wanted)
+        resolved.logger?.warn({ publicIp, port, err: error }, 'edge listener failed; retrying');
       if (wasListening) server.close();
       else markStopped();
       settle();
