@@ -31,6 +31,11 @@ export interface ChildServerOptions {
  * ports and data so tests can take it away and bring it back. Its output goes
  * to `server.log` in the data directory.
  */
+/** The server process ended before it was ready. */
+export class ExitedDuringStartError extends Error {
+  override name = 'ExitedDuringStartError';
+}
+
 export abstract class ChildServer {
   protected child: ChildProcess | undefined;
   private ownsDataDir = false;
@@ -54,22 +59,44 @@ export abstract class ChildServer {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /**
+   * Starts the server and waits until it is ready. A first start whose server
+   * exits at once (most often: another process took a port between `freePort`
+   * and the bind) is tried again, up to three times, on fresh ports and a
+   * fresh data directory; a restart keeps its ports, as a test of recovery needs.
+   */
   async start(): Promise<this> {
     if (this.running) return this;
     const path = findOnPath(this.binary);
     if (!path) {
       throw new MissingBinaryError(`${this.binary} is not on PATH; ${this.installHint}`);
     }
-    if (!this.dataDir) {
-      if (this.options.dataDir) {
-        this.dataDir = this.options.dataDir;
-        await mkdir(this.dataDir, { recursive: true });
-      } else {
-        this.dataDir = await mkdtemp(join(tmpdir(), `nimbus-${this.binary}-`));
-        this.ownsDataDir = true;
+    const firstStart = !this.dataDir;
+    for (let attempt = 1; ; attempt++) {
+      if (!this.dataDir) await this.prepare();
+      try {
+        await this.launch(path);
+        return this;
+      } catch (error) {
+        if (!firstStart || attempt >= 3 || !(error instanceof ExitedDuringStartError)) throw error;
+        if (this.ownsDataDir && this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+        this.dataDir = '';
       }
-      await this.allocate();
     }
+  }
+
+  private async prepare(): Promise<void> {
+    if (this.options.dataDir) {
+      this.dataDir = this.options.dataDir;
+      await mkdir(this.dataDir, { recursive: true });
+    } else {
+      this.dataDir = await mkdtemp(join(tmpdir(), `nimbus-${this.binary}-`));
+      this.ownsDataDir = true;
+    }
+    await this.allocate();
+  }
+
+  private async launch(path: string): Promise<void> {
     const log = createWriteStream(join(this.dataDir, 'server.log'), { flags: 'a' });
     // Own process group: a terminal's Ctrl-C goes to the owner, which stops servers in its own order.
     const child = spawn(path, this.args(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -79,22 +106,26 @@ export abstract class ChildServer {
     const exited = new Promise<never>((_, reject) =>
       child.once('exit', (code, signal) =>
         reject(
-          new Error(`${this.binary} exited during start (${signal ?? code}); see ${this.dataDir}/server.log`),
+          new ExitedDuringStartError(
+            `${this.binary} exited during start (${signal ?? code}); see ${this.dataDir}/server.log`,
+          ),
         ),
       ),
     );
     exited.catch(() => {});
-    const ready = waitUntil(() => this.isReady(), {
+    const gone = () => child.exitCode !== null || child.signalCode !== null;
+    // Stops polling once the process is gone: `exited` has the answer then.
+    const ready = waitUntil(async () => gone() || (await this.isReady()), {
       timeoutMs: this.options.startTimeoutMs ?? 15_000,
       message: `${this.binary} to be ready (log: ${this.dataDir}/server.log)`,
     });
     try {
-      await Promise.race([ready, exited]);
+      await Promise.race([exited, ready]);
+      if (gone()) await exited;
     } catch (error) {
       await this.stop();
       throw error;
     }
-    return this;
   }
 
   /** Stops the process and waits for it to exit. The data stays for a restart. */

@@ -11,6 +11,7 @@ export {
 export {
   ChildServer,
   type ChildServerOptions,
+  ExitedDuringStartError,
   findOnPath,
   httpOk,
   MissingBinaryError,

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdServer } from './etcd-server.js';
 import { NatsServer } from './nats-server.js';
@@ -41,6 +41,30 @@ describe('real servers', () => {
     const jsz = (await response.json()) as { config?: { store_dir?: string } };
     expect(jsz.config?.store_dir).toContain(nats.dataDir);
     expect(await canConnect(nats.port)).toBe(true);
+  });
+
+  it('starts NATS on fresh ports when another process took its port first', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as { port: number }).port;
+    let allocations = 0;
+    class UnluckyNats extends NatsServer {
+      protected override async allocate(): Promise<void> {
+        await super.allocate();
+        allocations += 1;
+        if (allocations === 1) this.port = taken;
+      }
+    }
+    const nats = new UnluckyNats();
+    servers.push(nats);
+    try {
+      await nats.start();
+      expect(allocations).toBe(2);
+      expect(nats.port).not.toBe(taken);
+      expect(await canConnect(nats.port)).toBe(true);
+    } finally {
+      squatter.close();
+    }
   });
 });
 
