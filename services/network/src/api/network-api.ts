@@ -11,7 +11,9 @@ import type { ApiDeps } from './api-deps.js';
 import { translatingErrors } from './api-errors.js';
 import { createKeyPairApi, type KeyPairRecord } from './key-pair-api.js';
 import { createNetworkInterfaceApi } from './network-interface-api.js';
+import { createNetworkInterfaceAttributeApi } from './network-interface-attribute-api.js';
 import { notYetAvailable } from './not-yet-available.js';
+import { createPrivateIpAssignmentApi } from './private-ip-assignment-api.js';
 import { createSecurityGroupApi } from './security-group-api.js';
 import { createVpcApi } from './vpc-api.js';
 
@@ -25,6 +27,8 @@ export function createNetworkApi(deps: ApiDeps): ServiceImpl<typeof NetworkServi
     ...createVpcApi(deps),
     ...createSecurityGroupApi(deps),
     ...createNetworkInterfaceApi(deps),
+    ...createPrivateIpAssignmentApi(deps),
+    ...createNetworkInterfaceAttributeApi(deps),
     ...createAddressApi(deps),
   });
 }
