@@ -38,11 +38,12 @@ async function disposeRegion(
   await rm(home, { recursive: true, force: true });
 }
 
+/** Starts `pnpm start`'s launcher in a new temporary home, or in `env.NIMBUS_HOME` when given. */
 export async function startRegionProcess(env: NodeJS.ProcessEnv = {}): Promise<RegionProcess> {
-  const home = await mkdtemp(join(tmpdir(), 'nimbus-region-'));
-  const logPath = join(home, 'launcher.log');
+  const home = env.NIMBUS_HOME ?? (await mkdtemp(join(tmpdir(), 'nimbus-region-')));
+  const logPath = join(home, `launcher-${Date.now()}.log`);
   const child = spawn(process.execPath, [launcher], {
-    env: { ...process.env, NIMBUS_HOME: home, NIMBUS_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NIMBUS_LOG_LEVEL: 'info', ...env, NIMBUS_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logPath);
@@ -52,14 +53,17 @@ export async function startRegionProcess(env: NodeJS.ProcessEnv = {}): Promise<R
   const readLog = () => readFileSync(logPath, 'utf8');
   let file: RegionFile | undefined;
   try {
-    await waitUntil(
+    // waitUntil takes a throw for "not yet", so an early exit ends the wait as a value.
+    const outcome = await waitUntil(
       () => {
-        if (child.exitCode !== null) throw new Error(`region exited with ${child.exitCode}:\n${readLog()}`);
+        if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+        // A region killed before may have left its file: only this launcher's own counts.
         file = readRegionFile(regionFilePath(home));
-        return file !== undefined;
+        return file?.pid === child.pid && 'ready';
       },
       { timeoutMs: 60_000, intervalMs: 100, message: 'the region to write region.json' },
     );
+    if (outcome === 'exited') throw new Error(`region exited with ${child.exitCode}:\n${readLog()}`);
   } catch (error) {
     await disposeRegion(child, exited, home);
     throw error;
@@ -85,10 +89,11 @@ export async function startRegionProcess(env: NodeJS.ProcessEnv = {}): Promise<R
   };
 }
 
+/** Whether a process runs; a zombie (dead, not yet reaped by its new parent) does not. */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
   } catch {
     return false;
   }

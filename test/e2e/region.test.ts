@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { runCli } from '@nimbus/cli';
 import { checkHealth, regionFilePath } from '@nimbus/runtime';
+import { waitUntil } from '@nimbus/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, type RegionProcess, startRegionProcess } from './region-process.js';
 
@@ -44,5 +45,26 @@ describe.each([
     expect(await region.interrupt()).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(existsSync(regionFilePath(region.home))).toBe(false);
+  }, 120_000);
+});
+
+describe('a region killed hard', () => {
+  it('is cleaned up by the next start in the same home', async () => {
+    const killed = await startRegionProcess({ NIMBUS_BACKING: 'real' });
+    const { file } = killed;
+    const orphans = [
+      ...file.backingPids,
+      ...Object.values(file.services).flatMap((s) => (s.pid ? [s.pid] : [])),
+    ];
+    killed.child.kill('SIGKILL');
+    await waitUntil(() => killed.child.exitCode !== null || killed.child.signalCode !== null);
+    expect(orphans.filter(isAlive)).toEqual(orphans);
+
+    region = await startRegionProcess({ NIMBUS_BACKING: 'real', NIMBUS_HOME: killed.home });
+    expect(orphans.filter(isAlive)).toEqual([]);
+    expect(region.log()).toContain('stopping processes left by a region that did not shut down');
+    for (const service of Object.values(region.file.services)) {
+      expect(await checkHealth(service.address, '', { timeoutMs: 5_000 })).toBe('SERVING');
+    }
   }, 120_000);
 });

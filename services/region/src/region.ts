@@ -65,6 +65,7 @@ export async function startRegion(
   const previous = readRegionFile(previousPath);
   await stopLeftovers(
     previous && { pid: previous.pid, children: [...previous.backingPids, ...servicePids(previous)] },
+    options.home,
     logger,
   );
   const credentials = loadOrCreateCredentials(options.home);
@@ -93,6 +94,7 @@ export async function startRegion(
     const planned = await plan(options);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      NIMBUS_HOME: options.home,
       NIMBUS_REGION: options.region,
       NIMBUS_ZONES: options.zones.join(','),
       NIMBUS_STORE_ENDPOINTS: backing.store.endpoints.join(','),
