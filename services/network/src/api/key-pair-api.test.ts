@@ -123,6 +123,6 @@ describe('key pairs over gRPC', () => {
   });
 
   it('answers UnsupportedOperation, naming the action, for what this release does not serve yet', async () => {
-    expect(await errorCode(net.client.attachNetworkInterface({}))).toBe('UnsupportedOperation');
+    expect(await errorCode(net.client.reportListeningPorts({}))).toBe('UnsupportedOperation');
   });
 });

@@ -11,6 +11,7 @@ import type { ApiDeps } from './api-deps.js';
 import { translatingErrors } from './api-errors.js';
 import { createKeyPairApi, type KeyPairRecord } from './key-pair-api.js';
 import { createNetworkInterfaceApi } from './network-interface-api.js';
+import { createNetworkInterfaceAttachmentApi } from './network-interface-attachment-api.js';
 import { createNetworkInterfaceAttributeApi } from './network-interface-attribute-api.js';
 import { notYetAvailable } from './not-yet-available.js';
 import { createPrivateIpAssignmentApi } from './private-ip-assignment-api.js';
@@ -29,6 +30,7 @@ export function createNetworkApi(deps: ApiDeps): ServiceImpl<typeof NetworkServi
     ...createNetworkInterfaceApi(deps),
     ...createPrivateIpAssignmentApi(deps),
     ...createNetworkInterfaceAttributeApi(deps),
+    ...createNetworkInterfaceAttachmentApi(deps),
     ...createAddressApi(deps),
   });
 }

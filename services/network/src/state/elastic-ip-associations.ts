@@ -47,6 +47,11 @@ export interface ElasticIpAssociations {
     privateIps: ReadonlySet<string> | undefined,
     now: number,
   ): Promise<{ ops: TxnOp[]; disassociated: AddressRecord[] }>;
+  /**
+   * The ops that name `instanceId` (empty: none) in the associations of the
+   * interface's Elastic IPs, as it is attached or detached; not a remap.
+   */
+  renameInstance(networkInterface: NetworkInterfaceRecord, instanceId: string): Promise<TxnOp[]>;
 }
 
 export function createElasticIpAssociations(store: Store): ElasticIpAssociations {
@@ -149,5 +154,16 @@ export function createElasticIpAssociations(store: Store): ElasticIpAssociations
     },
 
     releaseFrom,
+
+    async renameInstance(eni, instanceId) {
+      const ops: TxnOp[] = [];
+      for (const held of eni.elasticIps ?? []) {
+        const address = await addresses.get(addressKeys.address(eni.ownerId, held.allocationId));
+        const association = address?.value.association;
+        if (!address || association?.associationId !== held.associationId) continue;
+        ops.push(txnOps.update(address, { ...address.value, association: { ...association, instanceId } }));
+      }
+      return ops;
+    },
   };
 }
