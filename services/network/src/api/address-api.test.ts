@@ -3,7 +3,6 @@ import { isRemoteError } from '@nimbus/runtime';
 import { type EtcdServer, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressKeys } from '../state/address-keys.js';
-import type { AddressRecord } from '../state/address-ledger.js';
 import { startReplica } from '../testing/network-replica.js';
 import { accountA, type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
 
@@ -161,24 +160,27 @@ describe('Elastic IPs over gRPC', () => {
 
   it('refuses to release an associated address with InvalidIPAddress.InUse', async () => {
     const allocated = await net.client.allocateAddress({});
-    // AssociateAddress waits for network interfaces: associate the record as it will.
-    const key = addressKeys.address(accountA, allocated.allocationId);
-    const kv = await net.store.get(key);
-    const record = JSON.parse(kv?.value ?? '{}') as AddressRecord;
-    const association = {
-      associationId: 'eipassoc-0123456789abcdef0',
-      instanceId: 'i-0123456789abcdef0',
-      networkInterfaceId: 'eni-0123456789abcdef0',
-      networkInterfaceOwnerId: accountA,
-      privateIpAddress: '127.16.0.10',
-    };
-    await net.store.update(key, JSON.stringify({ ...record, association }), kv?.modRevision ?? 0);
+    const { vpc } = await net.client.createVpc({ cidrBlock: '127.99.0.0/16' });
+    const { subnet } = await net.client.createSubnet({ vpcId: vpc?.vpcId ?? '', cidrBlock: '127.99.0.0/24' });
+    const { networkInterface } = await net.client.createNetworkInterface({
+      subnetId: subnet?.subnetId ?? '',
+    });
+    const instanceId = 'i-0123456789abcdef0';
+    await net.client.attachNetworkInterface({
+      networkInterfaceId: networkInterface?.networkInterfaceId ?? '',
+      instanceId,
+      deviceIndex: 0,
+    });
+    const { associationId } = await net.client.associateAddress({
+      allocationId: allocated.allocationId,
+      instanceId,
+    });
 
     const byInstance = await net.client.describeAddresses({
-      filters: [{ name: 'instance-id', values: ['i-0123456789abcdef0'] }],
+      filters: [{ name: 'instance-id', values: [instanceId] }],
     });
     expect(byInstance.addresses.map((a) => [a.allocationId, a.associationId, a.privateIpAddress])).toEqual([
-      [allocated.allocationId, association.associationId, '127.16.0.10'],
+      [allocated.allocationId, associationId, networkInterface?.privateIpAddress],
     ]);
     expect(await errorCode(net.client.releaseAddress({ allocationId: allocated.allocationId }))).toBe(
       'InvalidIPAddress.InUse',
@@ -186,6 +188,8 @@ describe('Elastic IPs over gRPC', () => {
     expect(
       (await net.client.describeAddresses({ allocationIds: [allocated.allocationId] })).addresses,
     ).toHaveLength(1);
+    await net.client.disassociateAddress({ associationId });
+    await net.client.releaseAddress({ allocationId: allocated.allocationId });
   });
 
   it('publishes allocated and released events', async () => {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressUsageReport } from '../domain/address-usage.js';
 import { type AddressLedger, createAddressLedger } from './address-ledger.js';
 
-// AssociateAddress waits for network interfaces; until then the ledger's side
-// of it (the record and the holding a month's remaps are counted from) is
-// checked here, on a real etcd.
+// The ledger's side of AssociateAddress (the record and the holding a month's
+// remaps are counted from), checked on a real etcd; the API's side is in
+// api/address-association-api.test.ts.
 let etcd: EtcdServer;
 let store: Store;
 let ledger: AddressLedger;
