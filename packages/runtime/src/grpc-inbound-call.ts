@@ -17,7 +17,9 @@ export interface GrpcServerCall {
 /**
  * An InboundCall backed by a grpc-js server call. Response headers go out
  * once, just before the first message or the status; a cancel from the
- * caller (or grpc-js's own deadline timer) aborts the call's signal.
+ * caller (or grpc-js's own deadline timer) aborts the call's signal until the
+ * call has its outcome. grpc-js also reports 'cancelled' after every status it
+ * sends; that one is ignored, as building a DomainError per call is costly.
  */
 export class GrpcInboundCall implements InboundCall {
   requestId = '';
@@ -30,6 +32,7 @@ export class GrpcInboundCall implements InboundCall {
   readonly metadata: Metadata;
   readonly deadlineMs: number;
   private headerSent = false;
+  private finished = false;
 
   constructor(
     readonly method: DescMethod,
@@ -37,20 +40,27 @@ export class GrpcInboundCall implements InboundCall {
     readonly logger: Logger,
     private readonly call: GrpcServerCall,
     readonly input: unknown,
-    private readonly write: (message: unknown, signal: AbortSignal) => Promise<void>,
+    /** Takes the controller, not its signal: Node makes the signal on first use, most calls never do. */
+    private readonly write: (message: unknown, abort: AbortController) => Promise<void>,
   ) {
     this.metadata = call.metadata;
     const deadline = call.getDeadline();
     this.deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
     call.on('cancelled', () => {
-      if (this.abort.signal.aborted) return;
+      if (this.finished || this.abort.signal.aborted) return;
       this.abort.abort(Date.now() >= this.deadlineMs ? deadlineExceeded() : callCanceled());
     });
   }
 
   send(message: unknown): Promise<void> {
     this.flushHeader();
-    return this.write(message, this.abort.signal);
+    return this.write(message, this.abort);
+  }
+
+  /** Called once the outcome is known, just before the status goes out: sends the header if still due. */
+  finish(): void {
+    this.finished = true;
+    this.flushHeader();
   }
 
   flushHeader(): void {
@@ -60,12 +70,12 @@ export class GrpcInboundCall implements InboundCall {
   }
 }
 
-/** Writes to a grpc-js response stream, waiting for 'drain' when its buffer is full. */
+/** Writes to a grpc-js response stream; when its buffer is full, waits for 'drain' or the call's abort. */
 export async function writeWithBackpressure(
   stream: Writable,
   message: unknown,
-  signal: AbortSignal,
+  abort: AbortController,
 ): Promise<void> {
   if (stream.write(message)) return;
-  await once(stream, 'drain', { signal });
+  await once(stream, 'drain', { signal: abort.signal });
 }

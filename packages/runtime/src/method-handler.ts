@@ -18,7 +18,7 @@ import { toDomainError } from './interceptors/errors.js';
 /** A handler of any kind, seen without its descriptor types. */
 export type UntypedImpl = (input: unknown, context: CallContext) => Promise<unknown> | AsyncIterable<unknown>;
 
-/** The CallContext a handler sees; its logger child is made only when used. */
+/** The CallContext a handler sees; its logger child and its signal are made only when used. */
 export function contextOf(call: InboundCall): CallContext {
   let logger: Logger | undefined;
   return {
@@ -26,7 +26,9 @@ export function contextOf(call: InboundCall): CallContext {
     accountId: call.accountId,
     method: call.path,
     deadline: call.deadline,
-    signal: call.abort.signal,
+    get signal() {
+      return call.abort.signal;
+    },
     metadata: call.metadata,
     get logger() {
       logger ??= call.logger.child({
@@ -76,11 +78,11 @@ export function grpcHandler(method: DescMethod, handler: CallHandler, logger: Lo
         });
         handler(inbound).then(
           () => {
-            inbound.flushHeader();
+            inbound.finish();
             callback(null, response, inbound.trailer);
           },
           (error: unknown) => {
-            inbound.flushHeader();
+            inbound.finish();
             callback(failure(error, inbound));
           },
         );
@@ -94,27 +96,27 @@ export function grpcHandler(method: DescMethod, handler: CallHandler, logger: Lo
         });
         handler(inbound).then(
           () => {
-            inbound.flushHeader();
+            inbound.finish();
             callback(null, response, inbound.trailer);
           },
           (error: unknown) => {
-            inbound.flushHeader();
+            inbound.finish();
             callback(failure(error, inbound));
           },
         );
       };
     case 'server_streaming':
       return (call: ServerWritableStream<unknown, unknown>) => {
-        const inbound = new GrpcInboundCall(method, path, logger, call, call.request, (message, signal) =>
-          writeWithBackpressure(call, message, signal),
+        const inbound = new GrpcInboundCall(method, path, logger, call, call.request, (message, abort) =>
+          writeWithBackpressure(call, message, abort),
         );
         streamOutcome(call, inbound, handler(inbound));
       };
     case 'bidi_streaming':
       return (call: ServerDuplexStream<unknown, unknown>) => {
         const requests = call.iterator({ destroyOnReturn: false });
-        const inbound = new GrpcInboundCall(method, path, logger, call, requests, (message, signal) =>
-          writeWithBackpressure(call, message, signal),
+        const inbound = new GrpcInboundCall(method, path, logger, call, requests, (message, abort) =>
+          writeWithBackpressure(call, message, abort),
         );
         streamOutcome(call, inbound, handler(inbound));
       };
@@ -128,11 +130,11 @@ function streamOutcome(
 ): void {
   outcome.then(
     () => {
-      inbound.flushHeader();
+      inbound.finish();
       call.end(inbound.trailer);
     },
     (error: unknown) => {
-      inbound.flushHeader();
+      inbound.finish();
       call.emit('error', failure(error, inbound));
     },
   );

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAccount } from './authenticator.js';
 import { createClient } from './client.js';
 import type { Client } from './client-types.js';
+import type { ServerInterceptor } from './inbound-call.js';
 import { createLogger } from './logger.js';
 import { RemoteError } from './remote-error.js';
 import { createServer } from './server.js';
@@ -114,6 +115,45 @@ describe('deadlines', () => {
   it('serves a call that finishes within its deadline', async () => {
     const response = await client.echo({ message: 'quick', delayMs: 10 }, { deadlineMs: 10_000 });
     expect(response.message).toBe('quick');
+  });
+});
+
+describe('the call signal', () => {
+  let signals: AbortSignal[];
+  let watched: EchoServerFixture;
+  let watchedClient: Client<typeof EchoService>;
+
+  beforeAll(async () => {
+    signals = [];
+    const keepSignal: ServerInterceptor = (next) => (call) => {
+      signals.push(call.abort.signal);
+      return next(call);
+    };
+    watched = await startEchoServer({ interceptors: [keepSignal] });
+    watchedClient = createClient(EchoService, watched.address);
+  });
+
+  afterAll(async () => {
+    watchedClient.close();
+    await watched.stop();
+  });
+
+  it('aborts with RequestCanceled when the caller cancels', async () => {
+    const caller = new AbortController();
+    const call = watchedClient.echo({ message: 'slow', delayMs: 5_000 }, { signal: caller.signal });
+    const signal = await waitUntil(() => signals.at(-1));
+    caller.abort();
+    await expect(call).rejects.toMatchObject({ status: status.CANCELLED });
+    await waitUntil(() => signal.aborted);
+    expect(signal.reason).toMatchObject({ code: 'RequestCanceled' });
+  });
+
+  it('stays unaborted once the call has answered', async () => {
+    await watchedClient.echo({ message: 'done' });
+    const signal = signals.at(-1);
+    // One more round trip, so that grpc-js has long reported the first call's end.
+    await watchedClient.echo({ message: 'again' });
+    expect(signal?.aborted).toBe(false);
   });
 });
 
