@@ -3,6 +3,8 @@
 // path contains one of the arguments), each in its own process, and gathers
 // their results into bench-results/report.json and bench-results/report.md.
 // Every figure is a ratio against a baseline measured in the same run.
+// A bench script still running after NIMBUS_BENCH_TIMEOUT_S seconds (default
+// 180) is stopped and reported as failed, so the whole run stays bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const MARKER = 'NIMBUS_BENCH_RESULT ';
+const TIMEOUT_MS = Number(process.env.NIMBUS_BENCH_TIMEOUT_S ?? 180) * 1000;
 
 function benchFiles() {
   const files = [];
@@ -39,12 +42,21 @@ function run(file) {
     child.stdout.on('data', (chunk) => {
       out += chunk;
     });
+    let timedOut = false;
+    // SIGTERM lets the bench stop its etcd or nats-server; SIGKILL if it does not exit soon after.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.error(`${file.slice(root.length)}: still running after ${TIMEOUT_MS / 1000} s, stopping it`);
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }, TIMEOUT_MS);
     child.on('exit', (code) => {
+      clearTimeout(timer);
       const results = out
         .split('\n')
         .filter((line) => line.startsWith(MARKER))
         .map((line) => JSON.parse(line.slice(MARKER.length)));
-      resolve({ file, code, results });
+      resolve({ file, code, timedOut, results });
     });
   });
 }
@@ -94,8 +106,8 @@ const suites = runs.flatMap((r) =>
   r.results.map((s) => ({ ...s, file: r.file.slice(root.length), figures: s.figures.map(score) })),
 );
 const failed = runs
-  .filter((r) => r.code !== 0 || r.results.length === 0)
-  .map((r) => r.file.slice(root.length));
+  .filter((r) => r.timedOut || r.code !== 0 || r.results.length === 0)
+  .map((r) => `${r.file.slice(root.length)}${r.timedOut ? ' (timed out)' : ''}`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(join(root, 'bench-results/report.json'), JSON.stringify({ machine, suites, failed }, null, 2));
 const fmt = (n) => (n === undefined ? '-' : Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
@@ -104,19 +116,28 @@ const lines = [
   '',
   `${machine.date} · ${machine.cores} cores (${machine.cpu}) · Node ${machine.node} · ${machine.etcd} · ${machine.nats}`,
   '',
-  'Each value is the median over rounds; the baseline ran in the same process, alternating with ours.',
+  'Each value is the median over its runs; the baseline ran in the same process, alternating with ours.',
   '',
-  '| suite | figure | ours | baseline | ratio | goal | met |',
-  '|---|---|---|---|---|---|---|',
+  '| suite | figure | ours | baseline | ratio | runs | goal | met |',
+  '|---|---|---|---|---|---|---|---|',
 ];
 for (const s of suites) {
   for (const f of s.figures) {
     lines.push(
-      `| ${s.suite} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${f.baseline === undefined ? '-' : `${fmt(f.baseline)} ${f.unit} (${f.baselineName})`} | ${fmt(f.ratio)} | ${goalText(f.goal)} | ${f.pass ? 'yes' : 'NO'} |`,
+      `| ${s.suite} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${f.baseline === undefined ? '-' : `${fmt(f.baseline)} ${f.unit} (${f.baselineName})`} | ${fmt(f.ratio)} | ${s.rounds} | ${goalText(f.goal)} | ${f.pass ? 'yes' : 'NO'} |`,
     );
   }
 }
 if (failed.length) lines.push('', `Bench scripts that failed: ${failed.join(', ')}`);
 writeFileSync(join(root, 'bench-results/report.md'), `${lines.join('\n')}\n`);
+// `pnpm lint` (biome ci .) also reads these git-ignored files: leave them as biome would format them.
+try {
+  execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', 'bench-results'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+} catch {
+  console.error('bench: could not format bench-results with biome; `pnpm lint` may complain about it');
+}
 console.log(lines.join('\n'));
 process.exitCode = failed.length ? 1 : 0;

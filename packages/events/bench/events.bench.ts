@@ -16,14 +16,19 @@ import { median, percentile, reportBench, startNats } from '@nimbus/testkit';
 import { AckPolicy, connect, DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
 import { openNatsEventBus } from '../src/nats-event-bus.js';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 const RATE_PER_S = 1_000;
 const LATENCY_EVENTS = 2_000;
-const PUBLISH_EVENTS = 4_000;
+// Enough for a publish round of about half a second, so a passing hiccup does not decide it.
+const PUBLISH_EVENTS = 10_000;
 const WINDOW = 64;
 const STREAM = 'NIMBUS';
 
 const nats = await startNats();
+// nats-server runs detached: when `pnpm bench` stops an overrunning bench (SIGTERM), or on Ctrl-C, stop it too.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => void nats.dispose().finally(() => process.exit(1)));
+}
 const bus = await openNatsEventBus({ servers: nats.endpoint, stream: STREAM });
 const nc = await connect({ servers: nats.endpoint });
 const js: JetStreamClient = nc.jetstream();
@@ -159,29 +164,31 @@ const rateBaseline = (round: number) => {
 const p50 = { ours: [] as number[], base: [] as number[] };
 const p99 = { ours: [] as number[], base: [] as number[] };
 const rate = { ours: [] as number[], base: [] as number[] };
-// One unmeasured warm-up of each path.
-await latencyOurs(-1);
-await latencyBaseline(-1);
-for (let round = 0; round < ROUNDS; round++) {
-  const oursFirst = round % 2 === 0;
-  for (const side of oursFirst ? (['ours', 'base'] as const) : (['base', 'ours'] as const)) {
-    const latencies = side === 'ours' ? await latencyOurs(round) : await latencyBaseline(round);
-    p50[side].push(percentile(latencies, 50));
-    p99[side].push(percentile(latencies, 99));
+try {
+  // One unmeasured warm-up of each path.
+  await latencyOurs(-1);
+  await latencyBaseline(-1);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['ours', 'base'] as const) : (['base', 'ours'] as const);
+    for (const side of order) {
+      const latencies = side === 'ours' ? await latencyOurs(round) : await latencyBaseline(round);
+      p50[side].push(percentile(latencies, 50));
+      p99[side].push(percentile(latencies, 99));
+    }
+    for (const side of order) {
+      rate[side].push(side === 'ours' ? await rateOurs(round) : await rateBaseline(round));
+    }
+    console.error(
+      `round ${round}: p50 ${p50.ours.at(-1)?.toFixed(2)}/${p50.base.at(-1)?.toFixed(2)} ms, ` +
+        `p99 ${p99.ours.at(-1)?.toFixed(2)}/${p99.base.at(-1)?.toFixed(2)} ms, ` +
+        `publish ${rate.ours.at(-1)?.toFixed(0)}/${rate.base.at(-1)?.toFixed(0)} ev/s (ours/baseline)`,
+    );
   }
-  for (const side of oursFirst ? (['ours', 'base'] as const) : (['base', 'ours'] as const)) {
-    rate[side].push(side === 'ours' ? await rateOurs(round) : await rateBaseline(round));
-  }
-  console.error(
-    `round ${round}: p50 ${p50.ours.at(-1)?.toFixed(2)}/${p50.base.at(-1)?.toFixed(2)} ms, ` +
-      `p99 ${p99.ours.at(-1)?.toFixed(2)}/${p99.base.at(-1)?.toFixed(2)} ms, ` +
-      `publish ${rate.ours.at(-1)?.toFixed(0)}/${rate.base.at(-1)?.toFixed(0)} ev/s (ours/baseline)`,
-  );
+} finally {
+  await bus.close();
+  await nc.close();
+  await nats.dispose();
 }
-
-await bus.close();
-await nc.close();
-await nats.dispose();
 
 const baselineName = 'bare nats.js JetStream';
 reportBench({

@@ -10,9 +10,9 @@ import { median, percentile, reportBench, startEtcd } from '@nimbus/testkit';
 import { Etcd3 } from 'etcd3';
 import { openEtcdStore } from '../src/index.js';
 
-const KEYS = 400;
+const KEYS = 2_000;
 const CONCURRENCY = 16;
-const ROUNDS = 7;
+const ROUNDS = 9;
 
 interface RoundResult {
   opsPerSecond: number;
@@ -49,6 +49,10 @@ async function timed<T>(time: (ms: number) => void, call: () => Promise<T>): Pro
 }
 
 const etcd = await startEtcd();
+// etcd runs detached: when `pnpm bench` stops an overrunning bench (SIGTERM), or on Ctrl-C, stop it too.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => void etcd.dispose().finally(() => process.exit(1)));
+}
 const store = await openEtcdStore({ endpoints: [etcd.endpoint] });
 const raw = new Etcd3({ hosts: etcd.endpoint });
 try {
