@@ -35,6 +35,13 @@ export const networkConfigSpec = {
     description:
       'public IPv4 prices of the usage report, e.g. hour=0.005,remap=0.10,free-remaps=100 (items left out keep these defaults)',
   },
+  edge: {
+    env: 'NIMBUS_EDGE',
+    parse: 'bool',
+    default: true,
+    description:
+      'run the public edge in this replica (forwards public addresses to private ones on this host): on for the one-machine region, off where another replica or host runs it',
+  },
 } satisfies ConfigSpec;
 
 export type NetworkConfig = ConfigOf<typeof networkConfigSpec>;

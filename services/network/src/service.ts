@@ -1,10 +1,13 @@
 /**
  * The network service as a module the region hosts in-process or its own
- * main.ts runs as a process: NetworkService over the shared store and bus.
+ * main.ts runs as a process: NetworkService over the shared store and bus,
+ * and, unless `NIMBUS_EDGE=off`, the public edge fed from the store.
  */
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createNetworkApi } from './api/network-api.js';
+import { createEdge } from './edge/edge.js';
+import { createEdgeFeeder } from './edge/edge-feeder.js';
 import { networkConfigSpec } from './network-config.js';
 
 export interface NetworkModuleOptions {
@@ -17,13 +20,22 @@ export function createNetworkServiceModule(options: NetworkModuleOptions = {}): 
     name: 'network',
     async start(context) {
       const config = readConfig(networkConfigSpec, context.env);
+      const services = [
+        {
+          service: NetworkService,
+          impl: createNetworkApi({ store: context.store, bus: context.bus, config, ...options }),
+        },
+      ];
+      if (!config.edge) return { services };
+      const logger = context.logger.child({ component: 'edge' });
+      const edge = createEdge({ logger });
+      const feeder = createEdgeFeeder({ store: context.store, edge, logger });
       return {
-        services: [
-          {
-            service: NetworkService,
-            impl: createNetworkApi({ store: context.store, bus: context.bus, config, ...options }),
-          },
-        ],
+        services,
+        async run(signal) {
+          await Promise.all([edge.start(signal), feeder.start(signal)]);
+        },
+        close: () => edge.close(),
       };
     },
   };
