@@ -121,8 +121,4 @@ describe('key pairs over gRPC', () => {
       'InvalidKeyPair.NotFound',
     );
   });
-
-  it('answers UnsupportedOperation, naming the action, for what this release does not serve yet', async () => {
-    expect(await errorCode(net.client.reportListeningPorts({}))).toBe('UnsupportedOperation');
-  });
 });

@@ -10,6 +10,7 @@ import { createAddressApi } from './address-api.js';
 import type { ApiDeps } from './api-deps.js';
 import { translatingErrors } from './api-errors.js';
 import { createKeyPairApi, type KeyPairRecord } from './key-pair-api.js';
+import { createListeningPortsApi } from './listening-ports-api.js';
 import { createNetworkInterfaceApi } from './network-interface-api.js';
 import { createNetworkInterfaceAttachmentApi } from './network-interface-attachment-api.js';
 import { createNetworkInterfaceAttributeApi } from './network-interface-attribute-api.js';
@@ -32,5 +33,6 @@ export function createNetworkApi(deps: ApiDeps): ServiceImpl<typeof NetworkServi
     ...createNetworkInterfaceAttributeApi(deps),
     ...createNetworkInterfaceAttachmentApi(deps),
     ...createAddressApi(deps),
+    ...createListeningPortsApi(deps),
   });
 }

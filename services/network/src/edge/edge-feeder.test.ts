@@ -3,6 +3,7 @@ import { type EtcdServer, freePort, type NatsServer, startEtcd, startNats, waitU
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type NetworkReplica, startReplica } from '../testing/network-replica.js';
 import { type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
+import { errorCode } from '../testing/remote-error-code.js';
 
 // A VPC and a public pool of this file only, so that other test files' edges never hold its addresses.
 const env = { NIMBUS_PUBLIC_IP_POOL: '127.66.5.0/24' };
@@ -252,6 +253,53 @@ describe('the edge in the network service', () => {
       groups: [closed],
     });
     await expectProbe(publicIp, port, allowedClient, refused);
+  });
+
+  it('opens an all-traffic rule only at the ports the instance reports listening on', async () => {
+    const group = await newGroup('all-5');
+    await net.client.authorizeSecurityGroupIngress({
+      groupId: group,
+      ipPermissions: [{ ipProtocol: '-1', ipRanges: [{ cidrIp: `${allowedClient}/32` }] }],
+    });
+    const eni = await newInterface([group]);
+    const instanceId = 'i-0e5a1b2c3d4e5f607';
+    await net.client.attachNetworkInterface({
+      networkInterfaceId: eni.networkInterfaceId,
+      instanceId,
+      deviceIndex: 1,
+    });
+    const port = await startBackends([{ name: 'f', host: eni.privateIp }]);
+    const eip = await net.client.allocateAddress({});
+    await net.client.associateAddress({
+      allocationId: eip.allocationId,
+      networkInterfaceId: eni.networkInterfaceId,
+    });
+    // Nothing reported yet: the edge does not listen on all 65535 ports.
+    expect(await probe(eip.publicIp, port, allowedClient)).toMatch(refused);
+
+    await net.client.reportListeningPorts({
+      instanceId,
+      ports: [
+        { protocol: 'tcp', privateIpAddress: eni.privateIp, port },
+        { protocol: 'udp', privateIpAddress: '0.0.0.0', port: 53 },
+      ],
+    });
+    await expectProbe(eip.publicIp, port, allowedClient, 'hello from f');
+    expect(await probe(eip.publicIp, port, otherClient)).toMatch(refused);
+    await net.client.reportListeningPorts({ instanceId, ports: [] });
+    await expectProbe(eip.publicIp, port, allowedClient, refused);
+
+    expect(await errorCode(net.client.reportListeningPorts({ instanceId: 'vol-1', ports: [] }))).toBe(
+      'InvalidInstanceID.Malformed',
+    );
+    expect(
+      await errorCode(
+        net.client.reportListeningPorts({
+          instanceId,
+          ports: [{ protocol: 'sctp', privateIpAddress: eni.privateIp, port }],
+        }),
+      ),
+    ).toBe('InvalidParameterValue');
   });
 
   it('restores every forwarding from the store when the service starts again', async () => {
