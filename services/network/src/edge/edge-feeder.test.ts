@@ -328,6 +328,7 @@ describe('the edge in the network service', () => {
     edgeHost = await startReplica(net, { env });
     await expectProbe(eip.publicIp, port, allowedClient, 'hello from d', 5000);
     await expectProbe(publicIp, port, allowedClient, 'hello from e', 1000);
+    expect(await probe(eip.publicIp, port, otherClient)).toMatch(refused);
   });
 });
 

@@ -311,6 +311,36 @@ describe('public edge', () => {
     await expect(edge.apply([])).rejects.toThrow(/closed/);
   });
 
+  it('closes at once with a connection its client half-closed and its instance keeps open', async () => {
+    // The edge has passed the client's FIN on; resetting that upstream socket is what once hung close().
+    let sawEnd = false;
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.on('end', () => {
+        sawEnd = true;
+      });
+      socket.write('hello from lingering\n');
+      cleanups.push(() => {
+        socket.destroy();
+      });
+    });
+    const port = await listen(server, privateB, 0);
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const edge = createEdge();
+    await edge.apply([{ publicIp: publicB, privateIp: privateB, rules: [tcp(port, port, '127.0.0.0/8')] }]);
+    const client = dial(publicB, port, allowedClient);
+    await expectGreeting(client, 'lingering');
+    client.socket.end();
+    await waitUntil(() => sawEnd, within(2000, 'the instance to see the half-close'));
+    let closed = false;
+    const closing = edge.close().then(() => {
+      closed = true;
+    });
+    await waitUntil(() => closed, within(2000, 'the edge to close'));
+    await closing;
+    expect(edge.connectionCount()).toBe(0);
+  });
+
   it('refuses a bad table whole and keeps the current one', async () => {
     const [a] = (await startBackends(['a'], [privateA])) as [Backend];
     const edge = startEdge();

@@ -7,9 +7,19 @@ export interface ForwardedConnection {
   drop(): void;
 }
 
-/** Resets a socket (RST, not FIN) when it still has a TCP handle, else destroys it. */
+/**
+ * Resets a socket (RST, not FIN) when it has a connected TCP handle whose
+ * writing side is still open, else destroys it. Node (20) fails a reset of a
+ * socket that already sent its FIN with EINVAL and then never emits 'close',
+ * which the edge counts on; and it defers the reset of a socket still
+ * connecting until it connects, which may be never.
+ */
 export function reset(socket: Socket): void {
   if (socket.destroyed) return;
+  if (socket.connecting || socket.writableEnded) {
+    socket.destroy();
+    return;
+  }
   try {
     socket.resetAndDestroy();
   } catch {
