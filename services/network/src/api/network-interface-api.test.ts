@@ -1,4 +1,4 @@
-import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
+import { type EtcdServer, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
 import { errorCode } from '../testing/remote-error-code.js';
@@ -59,6 +59,30 @@ describe('network interfaces over gRPC', () => {
       networkInterfaceId: again.networkInterface?.networkInterfaceId ?? '',
     });
     await net.client.deleteSubnet({ subnetId });
+  });
+
+  it('publishes created and deleted events for every interface', async () => {
+    const { subnetId } = await newSubnet('127.82.0.0/16', '127.82.1.0/24');
+    const seen: string[] = [];
+    const subscription = await net.bus.subscribe({
+      durable: 'interface-events-test',
+      subjects: ['nimbus.network.interface.*'],
+      handler: async ({ event }) => {
+        seen.push(`${event.subject} ${event.resourceId}`);
+      },
+    });
+    try {
+      const eni = (await net.client.createNetworkInterface({ subnetId })).networkInterface;
+      const id = eni?.networkInterfaceId ?? '';
+      await net.client.deleteNetworkInterface({ networkInterfaceId: id });
+      await waitUntil(() => seen.length >= 2, { message: 'both interface events' });
+      expect(seen).toEqual([
+        `nimbus.network.interface.created ${id}`,
+        `nimbus.network.interface.deleted ${id}`,
+      ]);
+    } finally {
+      await subscription.close();
+    }
   });
 
   it('never gives one address to two interfaces created at once, and says when the subnet is full', async () => {

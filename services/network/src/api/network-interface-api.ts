@@ -33,6 +33,7 @@ import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
 import type { ApiDeps } from './api-deps.js';
 import { dryRunOperation } from './api-errors.js';
+import { publishInterfaceEvent } from './interface-events.js';
 import { interfaceInUse } from './network-interface-errors.js';
 import { networkInterfaceFilterFields, toNetworkInterface } from './network-interface-views.js';
 import { tagsFor } from './tags.js';
@@ -80,7 +81,8 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
     );
 
   return {
-    async createNetworkInterface(request, { accountId }) {
+    async createNetworkInterface(request, context) {
+      const { accountId } = context;
       requireId(ResourceKinds.subnet, request.subnetId);
       if (request.description !== '') validateGroupDescription(request.description);
       const explicitPrimary = request.privateIpAddresses.find((p) => p.primary)?.privateIpAddress ?? '';
@@ -124,6 +126,7 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
           txnOps.create(vpcKeys.networkInterface(accountId, eni.networkInterfaceId), eni),
         ]);
         if (result.ok) {
+          await publishInterfaceEvent(deps.bus, context, 'created', eni, result.revision);
           return {
             networkInterface: toNetworkInterface(eni, await groupNames(accountId)),
             clientToken: request.clientToken,
@@ -162,7 +165,8 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
       };
     },
 
-    async deleteNetworkInterface(request, { accountId }) {
+    async deleteNetworkInterface(request, context) {
+      const { accountId } = context;
       const id = requireId(ResourceKinds.networkInterface, request.networkInterfaceId);
       for (;;) {
         const eni = await interfaces.get(vpcKeys.networkInterface(accountId, id));
@@ -184,7 +188,10 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
           ...released.ops,
           ...(autoIp ? await addressOps.releaseInterfaceIp(accountId, autoIp, now()) : []),
         ]);
-        if (result.ok) return {};
+        if (result.ok) {
+          await publishInterfaceEvent(deps.bus, context, 'deleted', eni.value, result.revision);
+          return {};
+        }
       }
     },
   };
