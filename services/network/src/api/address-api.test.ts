@@ -1,10 +1,10 @@
 import type { DeliveredEvent } from '@nimbus/events';
-import { isRemoteError } from '@nimbus/runtime';
 import { type EtcdServer, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressKeys } from '../state/address-keys.js';
 import { startReplica } from '../testing/network-replica.js';
 import { accountA, type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
+import { errorCode } from '../testing/remote-error-code.js';
 
 let etcd: EtcdServer;
 let nats: NatsServer;
@@ -22,16 +22,6 @@ async function service(env: Record<string, string> = {}, now?: () => number): Pr
   const net = await startNetworkUnderTest({ etcd, nats, env, ...(now ? { now } : {}) });
   started.push(net);
   return net;
-}
-
-async function errorCode(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    if (isRemoteError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('the call succeeded');
 }
 
 /** The outcome of each call: the public address, or the error code. */

@@ -2,32 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRemoteError } from '@nimbus/runtime';
-import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
+import { describe, expect, it } from 'vitest';
+import { useNetworkUnderTest } from '../testing/network-under-test.js';
+import { errorCode } from '../testing/remote-error-code.js';
 
-let etcd: EtcdServer;
-let nats: NatsServer;
-let net: NetworkUnderTest;
-beforeAll(async () => {
-  [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-  net = await startNetworkUnderTest({ etcd, nats });
-});
-afterAll(async () => {
-  await net?.stop();
-  await Promise.all([etcd?.dispose(), nats?.dispose()]);
-});
-
-async function errorCode(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    if (isRemoteError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
+const net = useNetworkUnderTest();
 
 describe('key pairs over gRPC', () => {
   it('creates an RSA pair whose private key matches the fingerprint and the stored public key', async () => {

@@ -1,20 +1,9 @@
-import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { vpcKeys } from '../state/vpc-keys.js';
-import { accountA, type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
+import { accountA, useNetworkUnderTest } from '../testing/network-under-test.js';
 import { errorCode } from '../testing/remote-error-code.js';
 
-let etcd: EtcdServer;
-let nats: NatsServer;
-let net: NetworkUnderTest;
-beforeAll(async () => {
-  [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-  net = await startNetworkUnderTest({ etcd, nats });
-});
-afterAll(async () => {
-  await net?.stop();
-  await Promise.all([etcd?.dispose(), nats?.dispose()]);
-});
+const net = useNetworkUnderTest();
 
 async function newSubnet(vpcCidr: string, subnetCidr: string) {
   const { vpc } = await net.client.createVpc({ cidrBlock: vpcCidr });

@@ -1,19 +1,8 @@
-import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
+import { describe, expect, it } from 'vitest';
+import { useNetworkUnderTest } from '../testing/network-under-test.js';
 import { errorCode } from '../testing/remote-error-code.js';
 
-let etcd: EtcdServer;
-let nats: NatsServer;
-let net: NetworkUnderTest;
-beforeAll(async () => {
-  [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-  net = await startNetworkUnderTest({ etcd, nats });
-});
-afterAll(async () => {
-  await net?.stop();
-  await Promise.all([etcd?.dispose(), nats?.dispose()]);
-});
+const net = useNetworkUnderTest();
 
 async function describeInterface(networkInterfaceId: string) {
   const [eni] = (await net.client.describeNetworkInterfaces({ networkInterfaceIds: [networkInterfaceId] }))

@@ -2,16 +2,16 @@
  * The network service as tests meet it: hosted on a real etcd (one per test
  * file, a namespace per service) and NATS, reached over gRPC as two accounts.
  *
- *   const etcd = await startEtcd(); const nats = await startNats();
- *   const net = await startNetworkUnderTest({ etcd, nats });
- *   await net.client.createKeyPair({ keyName: 'k' });
+ *   const net = useNetworkUnderTest();   // at the top of a test file
+ *   await net.client.createKeyPair({ keyName: 'k' });   // in its tests
  */
 import { randomUUID } from 'node:crypto';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { type EventBus, openNatsEventBus } from '@nimbus/events';
 import { type Client, createClient, createLogger, hostServiceModule } from '@nimbus/runtime';
 import { openEtcdStore, type Store } from '@nimbus/store';
-import type { EtcdServer, NatsServer } from '@nimbus/testkit';
+import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
+import { afterAll, beforeAll } from 'vitest';
 import { createNetworkServiceModule } from '../service.js';
 
 export const accountA = '111111111111';
@@ -60,5 +60,55 @@ export async function startNetworkUnderTest(servers: {
       await bus.close();
       await store.close();
     },
+  };
+}
+
+/**
+ * The usual start of a test file: real etcd and NATS for the file and the
+ * service on them, started before its tests and stopped after them. The
+ * handle reads through to what runs, so tests write `net.client...`.
+ */
+export function useNetworkUnderTest(env?: Record<string, string>): NetworkUnderTest & {
+  readonly etcd: EtcdServer;
+  readonly nats: NatsServer;
+} {
+  let servers: { etcd: EtcdServer; nats: NatsServer } | undefined;
+  let started: NetworkUnderTest | undefined;
+  beforeAll(async () => {
+    const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+    servers = { etcd, nats };
+    started = await startNetworkUnderTest({ etcd, nats, ...(env ? { env } : {}) });
+  });
+  afterAll(async () => {
+    await started?.stop();
+    await Promise.all([servers?.etcd.dispose(), servers?.nats.dispose()]);
+  });
+  const running = () => {
+    if (!started || !servers) throw new Error('the network service runs only inside the tests of its file');
+    return { ...servers, ...started };
+  };
+  return {
+    get client() {
+      return running().client;
+    },
+    get otherAccount() {
+      return running().otherAccount;
+    },
+    get address() {
+      return running().address;
+    },
+    get store() {
+      return running().store;
+    },
+    get bus() {
+      return running().bus;
+    },
+    get etcd() {
+      return running().etcd;
+    },
+    get nats() {
+      return running().nats;
+    },
+    stop: () => running().stop(),
   };
 }
