@@ -225,6 +225,13 @@ describe('the address quota', () => {
   });
 });
 
+/** A new network interface of the caller's account, in its default VPC: what AllocatePublicIp serves. */
+async function newInterface(client: NetworkUnderTest['client']): Promise<string> {
+  const [subnet] = (await client.describeSubnets({})).subnets;
+  const { networkInterface } = await client.createNetworkInterface({ subnetId: subnet?.subnetId ?? '' });
+  return networkInterface?.networkInterfaceId ?? '';
+}
+
 describe('the public address pool', () => {
   it('never gives one address to two of 16 concurrent callers across two replicas and two accounts', async () => {
     const env = { NIMBUS_ADDRESS_QUOTA: '100', NIMBUS_PUBLIC_IP_POOL: '127.64.0.0/27' };
@@ -232,12 +239,16 @@ describe('the public address pool', () => {
     const replica = await startReplica(net, { env });
     try {
       const clients = [net.client, net.otherAccount, replica.client, replica.otherAccount];
+      const clientOf = (i: number) => clients[i % clients.length] ?? net.client;
+      // A quarter of the callers are compute taking auto-assigned addresses from the same pool.
+      const interfaces = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => (i % 4 === 3 ? newInterface(clientOf(i)) : undefined)),
+      );
       const calls = Array.from({ length: 16 }, (_, i) => {
-        const client = clients[i % clients.length] ?? net.client;
-        // A quarter of the callers are compute taking auto-assigned addresses from the same pool.
-        return i % 4 === 3
-          ? client.allocatePublicIp({ networkInterfaceId: `eni-${i.toString(16).padStart(17, '0')}` })
-          : client.allocateAddress({});
+        const networkInterfaceId = interfaces[i];
+        return networkInterfaceId
+          ? clientOf(i).allocatePublicIp({ networkInterfaceId })
+          : clientOf(i).allocateAddress({});
       });
       const results = await outcomes(calls);
       expect(results.every(isIp)).toBe(true);
@@ -263,7 +274,7 @@ describe('the public address pool', () => {
     expect(results.filter((r) => r === 'InsufficientAddressCapacity')).toHaveLength(1);
     expect(await errorCode(net.otherAccount.allocateAddress({}))).toBe('InsufficientAddressCapacity');
     expect(
-      await errorCode(net.client.allocatePublicIp({ networkInterfaceId: 'eni-0000000000000000a' })),
+      await errorCode(net.client.allocatePublicIp({ networkInterfaceId: await newInterface(net.client) })),
     ).toBe('InsufficientAddressCapacity');
 
     const held = (await net.client.describeAddresses({})).addresses;
@@ -297,7 +308,7 @@ describe('the public address pool', () => {
 describe('auto-assigned public addresses', () => {
   it('gives an interface one address however often compute asks, and takes it back once', async () => {
     const net = await service();
-    const eni = 'eni-0123456789abcdef0';
+    const eni = await newInterface(net.client);
     const [a, b] = await Promise.all([
       net.client.allocatePublicIp({ networkInterfaceId: eni }),
       net.client.allocatePublicIp({ networkInterfaceId: eni }),
@@ -311,6 +322,33 @@ describe('auto-assigned public addresses', () => {
     expect(await errorCode(net.client.allocatePublicIp({ networkInterfaceId: 'i-0123456789abcdef0' }))).toBe(
       'InvalidNetworkInterfaceID.Malformed',
     );
+    expect(
+      await errorCode(net.client.allocatePublicIp({ networkInterfaceId: 'eni-0123456789abcdef0' })),
+    ).toBe('InvalidNetworkInterfaceID.NotFound');
+    // Another account's interface is not the caller's to give an address.
+    expect(await errorCode(net.otherAccount.allocatePublicIp({ networkInterfaceId: eni }))).toBe(
+      'InvalidNetworkInterfaceID.NotFound',
+    );
+  });
+});
+
+describe('auto-assigned and Elastic IP on one interface at once', () => {
+  it('never leaves an interface with both: the Elastic IP wins', async () => {
+    const net = await service();
+    for (let round = 0; round < 5; round++) {
+      const eni = await newInterface(net.client);
+      const elastic = await net.client.allocateAddress({});
+      // Whichever lands first: compute asking after the association is told the Elastic IP;
+      // asking before, its address is given back by the association.
+      await Promise.all([
+        net.client.allocatePublicIp({ networkInterfaceId: eni }),
+        net.client.associateAddress({ allocationId: elastic.allocationId, networkInterfaceId: eni }),
+      ]);
+      expect((await net.client.releasePublicIp({ networkInterfaceId: eni })).publicIp).toBe('');
+      const [described] = (await net.client.describeNetworkInterfaces({ networkInterfaceIds: [eni] }))
+        .networkInterfaces;
+      expect(described?.association?.publicIp).toBe(elastic.publicIp);
+    }
   });
 });
 
@@ -320,10 +358,11 @@ describe('the address usage report', () => {
     let now = Date.UTC(2025, 2, 1);
     const net = await service({}, () => now);
     const elastic = await net.client.allocateAddress({});
+    const eni = await newInterface(net.client);
     now += hour;
-    await net.client.allocatePublicIp({ networkInterfaceId: 'eni-0123456789abcdef0' });
+    await net.client.allocatePublicIp({ networkInterfaceId: eni });
     now += 2 * hour;
-    await net.client.releasePublicIp({ networkInterfaceId: 'eni-0123456789abcdef0' });
+    await net.client.releasePublicIp({ networkInterfaceId: eni });
     now += 7 * hour;
     await net.client.releaseAddress({ allocationId: elastic.allocationId });
     const late = await net.client.allocateAddress({});

@@ -24,6 +24,8 @@ import {
   createAddressLedger,
   TokenAlreadyUsed,
 } from '../state/address-ledger.js';
+import { createRecords } from '../state/records.js';
+import type { NetworkInterfaceRecord } from '../state/vpc-records.js';
 import { createAddressAssociationApi } from './address-association-api.js';
 import {
   addressAssociated,
@@ -275,7 +277,12 @@ export function createAddressApi(deps: ApiDeps): AddressApi {
       return { report };
     },
 
-    ...createPublicIpApi({ ledger, pool, now }),
+    ...createPublicIpApi({
+      ledger,
+      pool,
+      interfaces: createRecords<NetworkInterfaceRecord>(deps.store),
+      now,
+    }),
     ...createAddressAssociationApi({ store: deps.store, bus: deps.bus, ledger, pool, now, findAddress }),
   };
 }

@@ -9,7 +9,11 @@ import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_s
 import type { ServiceImpl } from '@nimbus/runtime';
 import { IdPrefix, isId } from '../domain/ids.js';
 import { NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
-import { type AddressLedger, AlreadyAssigned } from '../state/address-ledger.js';
+import { notFound, ResourceKinds } from '../domain/resource-ids.js';
+import { type AddressLedger, AlreadyAssigned, InterfaceChanged } from '../state/address-ledger.js';
+import type { Records } from '../state/records.js';
+import { vpcKeys } from '../state/vpc-keys.js';
+import type { NetworkInterfaceRecord } from '../state/vpc-records.js';
 import { AddressErrorCode } from './address-errors.js';
 import type { PublicIpPool } from './public-ip-pool.js';
 
@@ -33,28 +37,39 @@ function checkInterfaceId(networkInterfaceId: string): void {
 export function createPublicIpApi(deps: {
   ledger: AddressLedger;
   pool: PublicIpPool;
+  interfaces: Records<NetworkInterfaceRecord>;
   now: () => number;
 }): PublicIpApi {
-  const { ledger, pool, now } = deps;
+  const { ledger, pool, interfaces, now } = deps;
   return {
     async allocatePublicIp({ networkInterfaceId }, { accountId }) {
       checkInterfaceId(networkInterfaceId);
-      const assigned = await ledger.interfaceIp(accountId, networkInterfaceId);
-      if (assigned) return { publicIp: assigned.value.publicIp };
-      // An interface with an Elastic IP already has its public address.
-      const elastic = (await ledger.addresses(accountId)).find(
-        (a) => a.association?.networkInterfaceId === networkInterfaceId,
-      );
-      if (elastic) return { publicIp: elastic.publicIp };
-      try {
-        const publicIp = await pool.allocate((ip) =>
-          ledger.claimInterfaceIp({ accountId, networkInterfaceId, publicIp: ip, now: now() }),
-        );
-        return { publicIp };
-      } catch (error) {
-        // A concurrent call for the same interface won: its address is the answer.
-        if (error instanceof AlreadyAssigned) return { publicIp: error.publicIp };
-        throw error;
+      for (;;) {
+        const assigned = await ledger.interfaceIp(accountId, networkInterfaceId);
+        if (assigned) return { publicIp: assigned.value.publicIp };
+        const eni = await interfaces.get(vpcKeys.networkInterface(accountId, networkInterfaceId));
+        if (!eni) throw notFound(ResourceKinds.networkInterface, networkInterfaceId);
+        // An interface with an Elastic IP on its primary address already has its public address.
+        const primary = eni.value.privateIpAddresses[0];
+        const elastic = eni.value.elasticIps?.find((e) => e.privateIpAddress === primary);
+        if (elastic) return { publicIp: elastic.publicIp };
+        try {
+          const publicIp = await pool.allocate((ip) =>
+            ledger.claimInterfaceIp({
+              accountId,
+              networkInterfaceId,
+              publicIp: ip,
+              now: now(),
+              // So that an AssociateAddress landing meanwhile is seen, not doubled.
+              interfaceRecord: { key: eni.key, revision: eni.revision },
+            }),
+          );
+          return { publicIp };
+        } catch (error) {
+          // A concurrent call for the same interface won: its address is the answer.
+          if (error instanceof AlreadyAssigned) return { publicIp: error.publicIp };
+          if (!(error instanceof InterfaceChanged)) throw error;
+        }
       }
     },
 

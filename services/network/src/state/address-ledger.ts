@@ -78,6 +78,11 @@ async function read<T>(store: Store, key: string): Promise<Stored<T> | undefined
 }
 
 /** Thrown out of a claim when the interface already has a public address: the caller keeps it. */
+/** The interface changed (e.g. an Elastic IP arrived) while its public IP was being claimed: decide again. */
+export class InterfaceChanged extends Error {
+  override name = 'InterfaceChanged';
+}
+
 export class AlreadyAssigned extends Error {
   override name = 'AlreadyAssigned';
   constructor(readonly publicIp: string) {
@@ -138,6 +143,8 @@ export interface AddressLedger {
     networkInterfaceId: string;
     publicIp: string;
     now: number;
+    /** The interface record as read: the claim fails with `InterfaceChanged` if it changed since. */
+    interfaceRecord?: { key: string; revision: number };
   }): Promise<boolean>;
   interfaceIp(accountId: string, networkInterfaceId: string): Promise<Stored<InterfacePublicIp> | undefined>;
   /** False when something changed since `assigned` was read. */
@@ -268,7 +275,7 @@ export function createAddressLedger(store: Store): AddressLedger {
       return (await listValues<PublicIpClaim>(prefix)).map((r) => r.key.slice(prefix.length));
     },
 
-    async claimInterfaceIp({ accountId, networkInterfaceId, publicIp, now }) {
+    async claimInterfaceIp({ accountId, networkInterfaceId, publicIp, now, interfaceRecord }) {
       const interfaceKey = addressKeys.interfacePublicIp(accountId, networkInterfaceId);
       const claimKey = addressKeys.publicIp(publicIp);
       for (;;) {
@@ -285,9 +292,19 @@ export function createAddressLedger(store: Store): AddressLedger {
           { type: 'create', key: interfaceKey, value: json(assigned) },
           { type: 'create', key: claimKey, value: json(claim) },
           { type: 'create', key: addressKeys.holding(accountId, holdingId), value: json(holding) },
+          ...(interfaceRecord
+            ? [
+                {
+                  type: 'check' as const,
+                  key: interfaceRecord.key,
+                  expectedRevision: interfaceRecord.revision,
+                },
+              ]
+            : []),
         ]);
         if (result.ok) return true;
         if (result.failedKey === claimKey) return false;
+        if (result.failedKey === interfaceRecord?.key) throw new InterfaceChanged();
         if (result.failedKey === interfaceKey) {
           const existing = await read<InterfacePublicIp>(store, interfaceKey);
           if (existing) throw new AlreadyAssigned(existing.value.publicIp);
