@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../testing/remote-error-code.js';
 import {
   cidrContains,
   cidrSize,
@@ -17,16 +18,6 @@ import {
   tryParseIpv4,
   usableAddressCount,
 } from './cidr.js';
-import { isNetworkError } from './network-errors.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isNetworkError(error) ? error.code : 'not a NetworkError';
-  }
-  return undefined;
-}
 
 describe('IPv4 addresses', () => {
   it('round-trips dotted quads, including the extremes', () => {

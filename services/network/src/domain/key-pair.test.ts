@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf } from '../testing/remote-error-code.js';
 import {
   generateKeyPair,
   importPublicKey,
@@ -12,7 +13,6 @@ import {
   parseKeyType,
   validateKeyName,
 } from './key-pair.js';
-import { isNetworkError } from './network-errors.js';
 import { sshString } from './ssh-wire.js';
 
 const run = promisify(execFile);
@@ -57,15 +57,6 @@ async function sshKeygen(type: 'rsa' | 'ed25519' | 'ecdsa', bits?: number): Prom
     file,
   ]);
   return file;
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isNetworkError(error) ? error.code : 'not a NetworkError';
-  }
-  return undefined;
 }
 
 describe('created key pairs', () => {

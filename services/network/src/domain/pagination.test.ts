@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNetworkError } from './network-errors.js';
+import { codeOf } from '../testing/remote-error-code.js';
 import {
   checkIdsWithoutMaxResults,
   decodeNextToken,
@@ -7,15 +7,6 @@ import {
   pageOf,
   resolveMaxResults,
 } from './pagination.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isNetworkError(error) ? error.code : 'not a NetworkError';
-  }
-  return undefined;
-}
 
 describe('next_token', () => {
   it('round-trips the last key and is opaque, URL-safe text', () => {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isNetworkError } from './network-errors.js';
+import { codeOf } from '../testing/remote-error-code.js';
 import {
   checkGroupDeletable,
   checkGroupsPerInterface,
   validateGroupDescription,
   validateGroupName,
 } from './security-group-names.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isNetworkError(error) ? error.code : 'not a NetworkError';
-  }
-  return undefined;
-}
 
 describe('security group names', () => {
   it('accepts ordinary names up to 255 characters', () => {

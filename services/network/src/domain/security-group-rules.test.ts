@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../testing/remote-error-code.js';
 import { isId } from './ids.js';
-import { isNetworkError } from './network-errors.js';
 import {
   authorizeRules,
   defaultEgressRule,
@@ -11,15 +11,6 @@ import {
   revokeRules,
   type SecurityGroupRule,
 } from './security-group-rules.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isNetworkError(error) ? error.code : 'not a NetworkError';
-  }
-  return undefined;
-}
 
 const ssh: IpPermissionInput = {
   ipProtocol: 'tcp',
