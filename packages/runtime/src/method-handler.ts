@@ -69,42 +69,34 @@ function failure(error: unknown, call: GrpcInboundCall): Partial<StatusObject> {
  */
 export function grpcHandler(method: DescMethod, handler: CallHandler, logger: Logger): UntypedHandleCall {
   const path = methodPath(method);
+  /** Unary and client-streaming calls: one response, sent through the callback with the trailers. */
+  const answerOnce = (
+    call: ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>,
+    input: unknown,
+    callback: sendUnaryData<unknown>,
+  ) => {
+    let response: unknown;
+    const inbound = new GrpcInboundCall(method, path, logger, call, input, async (message) => {
+      response = message;
+    });
+    handler(inbound).then(
+      () => {
+        inbound.finish();
+        callback(null, response, inbound.trailer);
+      },
+      (error: unknown) => {
+        inbound.finish();
+        callback(failure(error, inbound));
+      },
+    );
+  };
   switch (method.methodKind) {
     case 'unary':
-      return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        let response: unknown;
-        const inbound = new GrpcInboundCall(method, path, logger, call, call.request, async (message) => {
-          response = message;
-        });
-        handler(inbound).then(
-          () => {
-            inbound.finish();
-            callback(null, response, inbound.trailer);
-          },
-          (error: unknown) => {
-            inbound.finish();
-            callback(failure(error, inbound));
-          },
-        );
-      };
+      return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+        answerOnce(call, call.request, callback);
     case 'client_streaming':
-      return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        let response: unknown;
-        const requests = call.iterator({ destroyOnReturn: false });
-        const inbound = new GrpcInboundCall(method, path, logger, call, requests, async (message) => {
-          response = message;
-        });
-        handler(inbound).then(
-          () => {
-            inbound.finish();
-            callback(null, response, inbound.trailer);
-          },
-          (error: unknown) => {
-            inbound.finish();
-            callback(failure(error, inbound));
-          },
-        );
-      };
+      return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+        answerOnce(call, call.iterator({ destroyOnReturn: false }), callback);
     case 'server_streaming':
       return (call: ServerWritableStream<unknown, unknown>) => {
         const inbound = new GrpcInboundCall(method, path, logger, call, call.request, (message, abort) =>
