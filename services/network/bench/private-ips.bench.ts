@@ -26,8 +26,7 @@
  * Run: cd /work/main && node --conditions=nimbus-source --import tsx services/network/bench/private-ips.bench.ts
  */
 import { median, reportBench, startEtcd, startNats } from '@nimbus/testkit';
-// etcd3 is a dependency of @nimbus/store, not of this service: reach it there rather than add one for a bench.
-import { Etcd3 } from '../../../packages/store/node_modules/etcd3/lib/index.js';
+import { Etcd3 } from 'etcd3';
 import { formatIpv4, hostRange, parseCidr } from '../src/domain/cidr.js';
 import { startNetworkUnderTest } from '../src/testing/network-under-test.js';
 
