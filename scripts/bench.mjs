@@ -9,9 +9,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+// Run through tsx (see package.json), so the scoring is the test kit's own, not a copy.
+import { goalText, BENCH_RESULT_MARKER as MARKER, score } from '../packages/testkit/src/bench.ts';
 
 const root = new URL('..', import.meta.url).pathname;
-const MARKER = 'NIMBUS_BENCH_RESULT ';
 const TIMEOUT_MS = Number(process.env.NIMBUS_BENCH_TIMEOUT_S ?? 180) * 1000;
 
 function benchFiles() {
@@ -50,7 +51,8 @@ function run(file) {
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     }, TIMEOUT_MS);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of its output been read.
+    child.on('close', (code) => {
       clearTimeout(timer);
       const results = out
         .split('\n')
@@ -67,26 +69,6 @@ function version(cmd, args) {
   } catch {
     return 'not found';
   }
-}
-
-function score(f) {
-  const ratio = f.baseline ? f.value / f.baseline : undefined;
-  const g = f.goal ?? {};
-  let pass = true;
-  if (g.minRatio !== undefined) pass &&= ratio !== undefined && ratio >= g.minRatio;
-  if (g.maxRatio !== undefined) pass &&= ratio !== undefined && ratio <= g.maxRatio;
-  if (g.max !== undefined) pass &&= f.value <= g.max;
-  if (g.min !== undefined) pass &&= f.value >= g.min;
-  return { ...f, ratio, pass };
-}
-
-function goalText(g = {}) {
-  const parts = [];
-  if (g.minRatio !== undefined) parts.push(`ratio >= ${g.minRatio}`);
-  if (g.maxRatio !== undefined) parts.push(`ratio <= ${g.maxRatio}`);
-  if (g.min !== undefined) parts.push(`>= ${g.min}`);
-  if (g.max !== undefined) parts.push(`<= ${g.max}`);
-  return parts.join(', ') || '-';
 }
 
 const machine = {
@@ -130,14 +112,5 @@ for (const s of suites) {
 }
 if (failed.length) lines.push('', `Bench scripts that failed: ${failed.join(', ')}`);
 writeFileSync(join(root, 'bench-results/report.md'), `${lines.join('\n')}\n`);
-// `pnpm lint` (biome ci .) also reads these git-ignored files: leave them as biome would format them.
-try {
-  execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', 'bench-results'], {
-    cwd: root,
-    stdio: 'ignore',
-  });
-} catch {
-  console.error('bench: could not format bench-results with biome; `pnpm lint` may complain about it');
-}
 console.log(lines.join('\n'));
 process.exitCode = failed.length ? 1 : 0;

@@ -62,6 +62,16 @@ export function score(figure: BenchFigure): ScoredFigure {
   return ratio === undefined ? { ...figure, pass } : { ...figure, ratio, pass };
 }
 
+/** A figure's goal as the report shows it, e.g. `ratio >= 0.8`. */
+export function goalText(goal: BenchFigure['goal'] = {}): string {
+  const parts: string[] = [];
+  if (goal.minRatio !== undefined) parts.push(`ratio >= ${goal.minRatio}`);
+  if (goal.maxRatio !== undefined) parts.push(`ratio <= ${goal.maxRatio}`);
+  if (goal.min !== undefined) parts.push(`>= ${goal.min}`);
+  if (goal.max !== undefined) parts.push(`<= ${goal.max}`);
+  return parts.join(', ') || '-';
+}
+
 /** The marker line `pnpm bench` looks for in a bench script's output. */
 export const BENCH_RESULT_MARKER = 'NIMBUS_BENCH_RESULT ';
 

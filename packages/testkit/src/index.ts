@@ -2,6 +2,7 @@ export {
   BENCH_RESULT_MARKER,
   type BenchFigure,
   type BenchResult,
+  goalText,
   median,
   percentile,
   reportBench,
