@@ -2,8 +2,9 @@
  * CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface.
  * An interface, the claims of its private addresses (create-if-absent on
  * `private-ips/<account>/<subnet>/<ip>`, so no address is ever held twice)
- * and a rewrite of its subnet (so a concurrent DeleteSubnet sees it) are one
- * transaction: no claim outlives a failed create, and a lost race for an
+ * and a check that its subnet is still at the revision read (unmarked; see
+ * subnet-deletion.ts for how that keeps a concurrent DeleteSubnet safe) are
+ * one transaction: no claim outlives a failed create, and a lost race for an
  * address picks again. Deleting an interface disassociates its Elastic IPs
  * in the same transaction, as EC2 does; an attached one is refused.
  */
@@ -28,6 +29,7 @@ import { createElasticIpAssociations } from '../state/elastic-ip-associations.js
 import { createInterfacePublicIps } from '../state/interface-public-ips.js';
 import { createNetworkState, type NetworkState } from '../state/network-state.js';
 import { createRecords } from '../state/records.js';
+import { createSubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
@@ -72,6 +74,7 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
   const addressOps = createAddressTxnOps(deps.store);
   const publicIps = createInterfacePublicIps(deps.store);
   const now = deps.now ?? Date.now;
+  const deletion = createSubnetDeletion(state, now);
   const groupNames = async (accountId: string) =>
     new Map(
       (await state.groups.list(vpcKeys.securityGroups(accountId))).map((g) => [
@@ -95,7 +98,7 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
       };
       const tags = tagsFor('network-interface', request.tagSpecifications);
       for (;;) {
-        const subnet = await state.subnet(accountId, request.subnetId);
+        const subnet = await deletion.subnetForNewInterface(accountId, request.subnetId);
         const cidr = parseCidr(subnet.value.cidrBlock);
         checkAddressRequest(cidr, wanted);
         const groupIds = await groupsFor(state, accountId, subnet.value.vpcId, request.groups);
@@ -119,7 +122,7 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
         };
         const claimKey = (ip: string) => vpcKeys.privateIp(accountId, subnet.value.subnetId, ip);
         const result = await state.store.txn([
-          txnOps.touch(subnet),
+          txnOps.check(subnet),
           ...addresses.map((ip) =>
             txnOps.create(claimKey(ip), { networkInterfaceId: eni.networkInterfaceId }),
           ),

@@ -3,7 +3,8 @@
  * subnet is created in a transaction that also rewrites its VPC, so that two
  * overlapping subnets created at once cannot both land (the second re-reads
  * and meets InvalidSubnet.Conflict) and a concurrent DeleteVpc sees it.
- * DeleteSubnet answers DependencyViolation while network interfaces use it.
+ * DeleteSubnet answers DependencyViolation while network interfaces use it,
+ * deciding in two steps against concurrent interface creation (subnet-deletion.ts).
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
@@ -22,6 +23,7 @@ import {
 import type { NetworkConfig } from '../network-config.js';
 import type { DefaultVpcs } from '../state/default-vpc.js';
 import type { NetworkState } from '../state/network-state.js';
+import type { SubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { SubnetRecord } from '../state/vpc-records.js';
@@ -44,6 +46,7 @@ export function createSubnetApi(
   state: NetworkState,
   defaults: DefaultVpcs,
   config: Pick<NetworkConfig, 'zones'>,
+  deletion: SubnetDeletion,
 ): SubnetApi {
   return {
     async createSubnet(request, { accountId }) {
@@ -110,16 +113,15 @@ export function createSubnetApi(
 
     async deleteSubnet(request, { accountId }) {
       requireId(ResourceKinds.subnet, request.subnetId);
-      for (;;) {
+      if (request.dryRun) {
         const subnet = await state.subnet(accountId, request.subnetId);
-        // Interface creation rewrites the subnet, so one made after this check fails the delete below.
-        const interfaces = await state.interfacesOf(accountId);
-        if (interfaces.some((n) => n.subnetId === subnet.value.subnetId)) {
+        if (await deletion.inUse(accountId, subnet.value.subnetId)) {
           throw dependencyViolation('subnet', subnet.value.subnetId);
         }
-        if (request.dryRun) throw dryRunOperation();
-        if (await state.subnets.delete(subnet)) return {};
+        throw dryRunOperation();
       }
+      await deletion.deleteSubnet(accountId, request.subnetId);
+      return {};
     },
 
     async modifySubnetAttribute(request, { accountId }) {

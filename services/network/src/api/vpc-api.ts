@@ -22,6 +22,7 @@ import { defaultGroupName } from '../domain/security-group-names.js';
 import { createDefaultVpcs, type DefaultVpcs } from '../state/default-vpc.js';
 import { createNetworkState, type NetworkState } from '../state/network-state.js';
 import { newVpc } from '../state/new-vpc.js';
+import { createSubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { ApiDeps } from './api-deps.js';
@@ -35,7 +36,8 @@ type VpcApi = Pick<ServiceImpl<typeof NetworkService>, 'createVpc' | 'describeVp
 export function createVpcApi(deps: ApiDeps): Partial<ServiceImpl<typeof NetworkService>> {
   const state = createNetworkState(deps.store);
   const defaults = createDefaultVpcs(state, deps.config);
-  return { ...vpcHandlers(state, defaults), ...createSubnetApi(state, defaults, deps.config) };
+  const deletion = createSubnetDeletion(state, deps.now);
+  return { ...vpcHandlers(state, defaults), ...createSubnetApi(state, defaults, deps.config, deletion) };
 }
 
 function vpcHandlers(state: NetworkState, defaults: DefaultVpcs): VpcApi {

@@ -18,6 +18,15 @@ export const txnOps = {
    * writer that read the old revision (a DeleteVpc that saw no subnets) fails.
    */
   touch: <T>(record: Stored<T>): TxnOp => txnOps.update(record, record.value),
+  /**
+   * Only checks that a record is still at the revision it was read at, without
+   * writing it: concurrent writers that check the same record do not conflict.
+   */
+  check: <T>(record: Stored<T>): TxnOp => ({
+    type: 'check',
+    key: record.key,
+    expectedRevision: record.revision,
+  }),
   delete: <T>(record: Stored<T>): TxnOp => ({
     type: 'delete',
     key: record.key,

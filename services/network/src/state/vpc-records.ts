@@ -25,6 +25,11 @@ export interface SubnetRecord {
   mapPublicIpOnLaunch: boolean;
   createTime: string;
   tags: StoredTag[];
+  /**
+   * Set (ISO time) by DeleteSubnet while it decides whether the subnet is in
+   * use; no interface is created meanwhile (see subnet-deletion.ts).
+   */
+  deletingSince?: string;
 }
 
 export interface StoredRule extends SecurityGroupRule {
