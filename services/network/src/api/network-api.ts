@@ -6,6 +6,7 @@
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
 import { createRecords } from '../state/records.js';
+import { createSubnetAddressChoices } from '../state/subnet-address-choices.js';
 import { createAddressApi } from './address-api.js';
 import type { ApiDeps } from './api-deps.js';
 import { translatingErrors } from './api-errors.js';
@@ -23,13 +24,15 @@ export function createNetworkApi(deps: ApiDeps): ServiceImpl<typeof NetworkServi
   const unavailable = Object.fromEntries(
     NetworkService.methods.map((method) => [method.localName, notYetAvailable(method.name)]),
   ) as unknown as ServiceImpl<typeof NetworkService>;
+  // One per process: interface creation and address assignment choose from the same knowledge.
+  const addressChoices = createSubnetAddressChoices(deps.store);
   return translatingErrors({
     ...unavailable,
     ...createKeyPairApi(createRecords<KeyPairRecord>(deps.store)),
     ...createVpcApi(deps),
     ...createSecurityGroupApi(deps),
-    ...createNetworkInterfaceApi(deps),
-    ...createPrivateIpAssignmentApi(deps),
+    ...createNetworkInterfaceApi(deps, addressChoices),
+    ...createPrivateIpAssignmentApi(deps, addressChoices),
     ...createNetworkInterfaceAttributeApi(deps),
     ...createNetworkInterfaceAttachmentApi(deps),
     ...createAddressApi(deps),

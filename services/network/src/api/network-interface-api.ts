@@ -5,17 +5,18 @@
  * and a check that its subnet is still at the revision read (unmarked; see
  * subnet-deletion.ts for how that keeps a concurrent DeleteSubnet safe) are
  * one transaction: no claim outlives a failed create, and a lost race for an
- * address picks again. Deleting an interface disassociates its Elastic IPs
+ * address picks again (state/subnet-address-choices.ts chooses). Deleting an interface disassociates its Elastic IPs
  * in the same transaction, as EC2 does; an attached one is refused.
  */
 import { randomBytes } from 'node:crypto';
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import type { TxnResult } from '@nimbus/store';
 import { addressInUse } from '../domain/address-pool.js';
 import { parseCidr } from '../domain/cidr.js';
 import { compileFilters } from '../domain/filters.js';
 import { IdPrefix, newId } from '../domain/ids.js';
-import { type AddressRequest, checkAddressRequest, chooseAddresses } from '../domain/interface-addresses.js';
+import { type AddressRequest, checkAddressRequest } from '../domain/interface-addresses.js';
 import { invalidParameterValue } from '../domain/network-errors.js';
 import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import { notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
@@ -29,6 +30,7 @@ import { createElasticIpAssociations } from '../state/elastic-ip-associations.js
 import { createInterfacePublicIps } from '../state/interface-public-ips.js';
 import { createNetworkState, type NetworkState } from '../state/network-state.js';
 import { createRecords } from '../state/records.js';
+import { createSubnetAddressChoices, type SubnetAddressChoices } from '../state/subnet-address-choices.js';
 import { createSubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
@@ -66,7 +68,10 @@ async function groupsFor(state: NetworkState, accountId: string, vpcId: string, 
   return unique;
 }
 
-export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
+export function createNetworkInterfaceApi(
+  deps: ApiDeps,
+  addressChoices: SubnetAddressChoices = createSubnetAddressChoices(deps.store),
+): NetworkInterfaceApi {
   const state = createNetworkState(deps.store);
   const interfaces = createRecords<NetworkInterfaceRecord>(deps.store);
   const claims = createRecords<PrivateIpClaim>(deps.store);
@@ -103,10 +108,8 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
         checkAddressRequest(cidr, wanted);
         const groupIds = await groupsFor(state, accountId, subnet.value.vpcId, request.groups);
         if (request.dryRun) throw dryRunOperation();
-        const taken = (await claims.list(vpcKeys.subnetPrivateIps(accountId, subnet.value.subnetId))).map(
-          (c) => c.key.slice(c.key.lastIndexOf('/') + 1),
-        );
-        const addresses = await chooseAddresses(cidr, wanted, taken);
+        const choice = await addressChoices.choose(accountId, subnet.value.subnetId, cidr, wanted);
+        const addresses = choice.addresses;
         const eni: NetworkInterfaceRecord = {
           networkInterfaceId: newId(IdPrefix.networkInterface),
           subnetId: subnet.value.subnetId,
@@ -121,13 +124,22 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
           tags,
         };
         const claimKey = (ip: string) => vpcKeys.privateIp(accountId, subnet.value.subnetId, ip);
-        const result = await state.store.txn([
-          txnOps.check(subnet),
-          ...addresses.map((ip) =>
-            txnOps.create(claimKey(ip), { networkInterfaceId: eni.networkInterfaceId }),
-          ),
-          txnOps.create(vpcKeys.networkInterface(accountId, eni.networkInterfaceId), eni),
-        ]);
+        let result: TxnResult = { ok: false, failedKey: '' };
+        try {
+          result = await state.store.txn([
+            txnOps.check(subnet),
+            ...addresses.map((ip) =>
+              txnOps.create(claimKey(ip), { networkInterfaceId: eni.networkInterfaceId }),
+            ),
+            txnOps.create(vpcKeys.networkInterface(accountId, eni.networkInterfaceId), eni),
+          ]);
+        } finally {
+          const failedKey = result.ok ? undefined : result.failedKey;
+          const takenIp = addresses.find((ip) => claimKey(ip) === failedKey);
+          choice.settle(
+            result.ok ? { committed: true } : { committed: false, ...(takenIp ? { takenIp } : {}) },
+          );
+        }
         if (result.ok) {
           await publishInterfaceEvent(deps.bus, context, 'created', eni, result.revision);
           return {
@@ -192,6 +204,11 @@ export function createNetworkInterfaceApi(deps: ApiDeps): NetworkInterfaceApi {
           ...(autoIp ? await addressOps.releaseInterfaceIp(accountId, autoIp, now()) : []),
         ]);
         if (result.ok) {
+          addressChoices.released(
+            accountId,
+            eni.value.subnetId,
+            mine.map((c) => c.key.slice(c.key.lastIndexOf('/') + 1)),
+          );
           await publishInterfaceEvent(deps.bus, context, 'deleted', eni.value, result.revision);
           return {};
         }

@@ -9,16 +9,17 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { CallContext, ServiceImpl } from '@nimbus/runtime';
-import type { TxnOp } from '@nimbus/store';
+import type { TxnOp, TxnResult } from '@nimbus/store';
 import { addressInUse, checkRequestedPrivateAddress } from '../domain/address-pool.js';
 import { parseCidr } from '../domain/cidr.js';
-import { chooseAddresses, maxPrivateAddressesPerInterface } from '../domain/interface-addresses.js';
+import { maxPrivateAddressesPerInterface } from '../domain/interface-addresses.js';
 import { invalidParameterValue, NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
 import { missingParameter, notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
 import type { AddressRecord } from '../state/address-ledger.js';
 import { createElasticIpAssociations } from '../state/elastic-ip-associations.js';
 import { createNetworkState } from '../state/network-state.js';
 import { createRecords, type Stored } from '../state/records.js';
+import { createSubnetAddressChoices, type SubnetAddressChoices } from '../state/subnet-address-choices.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
@@ -47,7 +48,10 @@ function without(eni: NetworkInterfaceRecord, ips: ReadonlySet<string>): Network
   };
 }
 
-export function createPrivateIpAssignmentApi(deps: ApiDeps): PrivateIpAssignmentApi {
+export function createPrivateIpAssignmentApi(
+  deps: ApiDeps,
+  addressChoices: SubnetAddressChoices = createSubnetAddressChoices(deps.store),
+): PrivateIpAssignmentApi {
   const now = deps.now ?? Date.now;
   const state = createNetworkState(deps.store);
   const interfaces = state.networkInterfaces;
@@ -138,14 +142,6 @@ export function createPrivateIpAssignmentApi(deps: ApiDeps): PrivateIpAssignment
         }
         if (request.dryRun) throw dryRunOperation();
 
-        const taken = (await claims.list(vpcKeys.subnetPrivateIps(accountId, eni.value.subnetId))).map((c) =>
-          c.key.slice(c.key.lastIndexOf('/') + 1),
-        );
-        const [, ...chosen] = await chooseAddresses(
-          cidr,
-          { primary: eni.value.privateIpAddresses[0] ?? '', specific, count },
-          taken,
-        );
         const ops: TxnOp[] = [];
         const disassociated: AddressRecord[] = [];
         for (const holder of holders.values()) {
@@ -158,6 +154,14 @@ export function createPrivateIpAssignmentApi(deps: ApiDeps): PrivateIpAssignment
           ops.push(...taking.ops);
           disassociated.push(...taking.disassociated);
         }
+        const choice = await addressChoices.choose(
+          accountId,
+          eni.value.subnetId,
+          cidr,
+          { primary: eni.value.privateIpAddresses[0] ?? '', specific, count },
+          eni.value.privateIpAddresses,
+        );
+        const [, ...chosen] = choice.addresses;
         for (const ip of chosen) {
           const moved = moving.get(ip);
           ops.push(
@@ -172,7 +176,16 @@ export function createPrivateIpAssignmentApi(deps: ApiDeps): PrivateIpAssignment
             privateIpAddresses: [...eni.value.privateIpAddresses, ...chosen],
           }),
         );
-        const result = await deps.store.txn(ops);
+        let result: TxnResult = { ok: false, failedKey: '' };
+        try {
+          result = await deps.store.txn(ops);
+        } finally {
+          const failedKey = result.ok ? undefined : result.failedKey;
+          const takenIp = chosen.find((ip) => !moving.has(ip) && claimKey(ip) === failedKey);
+          choice.settle(
+            result.ok ? { committed: true } : { committed: false, ...(takenIp ? { takenIp } : {}) },
+          );
+        }
         if (result.ok) {
           await publishDisassociated(context, disassociated, result.revision);
           return { networkInterfaceId: id, assignedPrivateIpAddresses: chosen };
@@ -214,6 +227,7 @@ export function createPrivateIpAssignmentApi(deps: ApiDeps): PrivateIpAssignment
           txnOps.update(eni, without(eni.value, ips)),
         ]);
         if (result.ok) {
+          addressChoices.released(accountId, eni.value.subnetId, ips);
           await publishDisassociated(context, released.disassociated, result.revision);
           return {};
         }

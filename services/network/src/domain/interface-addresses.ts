@@ -55,3 +55,36 @@ export async function chooseAddresses(
   const primary = request.primary || (picked.shift() as string);
   return [primary, ...request.specific, ...picked];
 }
+
+/**
+ * As `chooseAddresses`, from a long-lived pool that remembers what is taken
+ * (so nothing is listed per attempt): the pool's strategy decides where the
+ * picks start, and every pick is noted taken in it at once, so concurrent
+ * callers of one pool never get the same address. `relist` answers the
+ * addresses taken right now, asked only when the pool finds nothing free
+ * before it reports InsufficientFreeAddressesInSubnet. On failure the picks
+ * go back to the pool.
+ */
+export async function chooseAddressesFrom(
+  pool: AddressPool,
+  request: AddressRequest,
+  relist: () => Promise<Iterable<string>>,
+): Promise<string[]> {
+  const requested = [request.primary, ...request.specific].filter((ip) => ip !== '');
+  for (const ip of requested) pool.noteTaken(ip);
+  const picked: string[] = [];
+  const chooser = {
+    // The store decides ownership when the caller commits; here the pool only notes the pick.
+    claim: async () => true,
+    taken: async () => [...(await relist()), ...requested, ...picked],
+  };
+  try {
+    for (let i = 0; i < request.count + (request.primary ? 0 : 1); i++)
+      picked.push(await pool.allocate(chooser));
+  } catch (error) {
+    for (const ip of picked) pool.noteReleased(ip);
+    throw error;
+  }
+  const primary = request.primary || (picked.shift() as string);
+  return [primary, ...request.specific, ...picked];
+}
