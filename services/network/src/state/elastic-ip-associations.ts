@@ -130,6 +130,13 @@ export function createElasticIpAssociations(store: Store): ElasticIpAssociations
         if (assigned) {
           ops.push(...(await addressOps.releaseInterfaceIp(target.ownerId, assigned, now)));
           releasedPublicIp = assigned.value.publicIp;
+        } else {
+          // None now: fail, and decide again, if compute's AllocatePublicIp lands one meanwhile.
+          ops.push({
+            type: 'check',
+            key: addressKeys.interfacePublicIp(target.ownerId, target.networkInterfaceId),
+            expectedRevision: 0,
+          });
         }
       }
       const result = await store.txn(ops);
