@@ -4,5 +4,6 @@
  */
 import type { DescService } from '@bufbuild/protobuf';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
+import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 
-export const knownServices: readonly DescService[] = [NetworkService];
+export const knownServices: readonly DescService[] = [NetworkService, BlockStorageService];

@@ -1,1 +1,2 @@
-export {};
+export { createBlockStorageServiceModule, serviceModule } from './service.js';
+export { type StorageConfig, storageConfigSpec, storageRootOf } from './storage-config.js';

@@ -1,0 +1,12 @@
+import type { EventBus } from '@nimbus/events';
+import type { Store } from '@nimbus/store';
+import type { StorageConfig } from '../storage-config.js';
+
+/** What the API modules are built from. */
+export interface ApiDeps {
+  store: Store;
+  bus: EventBus;
+  config: StorageConfig;
+  /** Absolute directory of the volumes' bytes. */
+  storageRoot: string;
+}

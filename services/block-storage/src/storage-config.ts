@@ -1,0 +1,31 @@
+/**
+ * The block-storage service's own settings, each with its environment
+ * variable and default; read once at start (`readConfig`), with every problem
+ * reported at once.
+ */
+import { resolve } from 'node:path';
+import type { ConfigOf, ConfigSpec } from '@nimbus/runtime';
+
+export const storageConfigSpec = {
+  region: { env: 'NIMBUS_REGION', default: 'nimbus-1', description: 'the region name' },
+  zones: {
+    env: 'NIMBUS_ZONES',
+    parse: 'list',
+    default: ['nimbus-1a', 'nimbus-1b'],
+    description: 'availability zones, comma-separated: a volume is created in one of them',
+  },
+  storageRoot: {
+    env: 'NIMBUS_STORAGE_ROOT',
+    description:
+      "directory of the volumes' bytes (volumes/<vol-id>.img); default <NIMBUS_HOME>/storage, or .nimbus/storage in the working directory without NIMBUS_HOME",
+  },
+  home: { env: 'NIMBUS_HOME', description: 'the region home, when the region launcher runs the service' },
+} satisfies ConfigSpec;
+
+export type StorageConfig = ConfigOf<typeof storageConfigSpec>;
+
+/** The absolute storage root the settings name. */
+export function storageRootOf(config: Pick<StorageConfig, 'storageRoot' | 'home'>): string {
+  if (config.storageRoot) return resolve(config.storageRoot);
+  return config.home ? resolve(config.home, 'storage') : resolve('.nimbus', 'storage');
+}
