@@ -1,0 +1,230 @@
+/**
+ * CreateVolume, DescribeVolumes, DeleteVolume, DescribeVolumeStatus. A volume
+ * is its record under /nimbus/storage/volumes/<account>/ and its bytes, a
+ * sparse file under the storage root. CreateVolume makes the file first and
+ * then the record, and removes the file if the record cannot be written, so a
+ * failed call leaves nothing; a file left by a crash between the two has no
+ * record and the start-up sweep removes it.
+ */
+import { createHash } from 'node:crypto';
+import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
+import type { ServiceImpl } from '@nimbus/runtime';
+import { compileFilters, type FilterFields } from '../domain/filters.js';
+import { IdPrefix, newId } from '../domain/ids.js';
+import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
+import {
+  invalidParameterValue,
+  missingParameter,
+  StorageError,
+  StorageErrorCode,
+} from '../domain/storage-errors.js';
+import { resolveVolumeSpec } from '../domain/volume-types.js';
+import { createRecords, type Records } from '../state/records.js';
+import { storageKeys } from '../state/storage-keys.js';
+import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
+import { getVolume, requireVolumeId, volumeNotFound } from '../state/volume-lookups.js';
+import type { ClientTokenRecord, VolumeRecord } from '../state/volume-records.js';
+import type { VolumeFiles } from '../volume-files/volume-files.js';
+import type { ApiDeps } from './api-deps.js';
+import { dryRunOperation } from './api-errors.js';
+import { tagsFor } from './tags.js';
+import { volumeView } from './volume-views.js';
+
+type VolumeApi = Pick<
+  ServiceImpl<typeof BlockStorageService>,
+  'createVolume' | 'describeVolumes' | 'deleteVolume' | 'describeVolumeStatus'
+>;
+
+const volumeFilters: FilterFields<VolumeRecord> = {
+  'volume-id': (v) => v.volumeId,
+  status: (v) => v.state,
+  'volume-type': (v) => v.volumeType,
+  'availability-zone': (v) => v.availabilityZone,
+  size: (v) => v.size,
+  'create-time': (v) => v.createTime,
+  'snapshot-id': (v) => v.snapshotId,
+  encrypted: (v) => v.encrypted,
+  'multi-attach-enabled': (v) => v.multiAttachEnabled,
+  'attachment.instance-id': (v) => v.attachments.map((a) => a.instanceId),
+  'attachment.status': (v) => v.attachments.map((a) => a.state),
+  'attachment.device': (v) => v.attachments.map((a) => a.device),
+  'attachment.delete-on-termination': (v) => v.attachments.map((a) => a.deleteOnTermination),
+};
+
+const statusFilters: FilterFields<VolumeRecord> = {
+  'volume-id': (v) => v.volumeId,
+  'availability-zone': (v) => v.availabilityZone,
+  'volume-status.status': () => 'ok',
+};
+
+/** The account's volumes the ids name (all when none), in id order; an unknown id is InvalidVolume.NotFound. */
+export async function selectVolumes(
+  volumes: Records<VolumeRecord>,
+  accountId: string,
+  volumeIds: readonly string[],
+): Promise<VolumeRecord[]> {
+  for (const id of volumeIds) requireVolumeId(id);
+  const all = (await volumes.list(storageKeys.volumes(accountId))).map((r) => r.value);
+  for (const id of volumeIds) {
+    if (!all.some((v) => v.volumeId === id)) throw volumeNotFound(id);
+  }
+  return volumeIds.length === 0 ? all : all.filter((v) => volumeIds.includes(v.volumeId));
+}
+
+export function createVolumeApi(deps: ApiDeps, files: VolumeFiles, lifecycle: VolumeLifecycle): VolumeApi {
+  const volumes = createRecords<VolumeRecord>(deps.store);
+  const clientTokens = createRecords<ClientTokenRecord>(deps.store);
+
+  /** The volume a client token made before, if the arguments match; IdempotentParameterMismatch if not. */
+  const earlier = async (accountId: string, token: string, digest: string) => {
+    const claimed = await clientTokens.get(storageKeys.clientToken(accountId, token));
+    if (!claimed) return undefined;
+    if (claimed.value.arguments !== digest) {
+      throw new StorageError(
+        StorageErrorCode.IdempotentParameterMismatch,
+        `The client token '${token}' was already used with other arguments.`,
+      );
+    }
+    const volume = await volumes.get(storageKeys.volume(accountId, claimed.value.volumeId));
+    return volume?.value;
+  };
+
+  return {
+    async createVolume(request, { accountId }) {
+      if (request.availabilityZone === '') throw missingParameter('AvailabilityZone');
+      if (!deps.config.zones.includes(request.availabilityZone)) {
+        throw invalidParameterValue(`Invalid availability zone: [${request.availabilityZone}]`);
+      }
+      if (request.snapshotId !== '') {
+        // No snapshot exists before the snapshot slice lands.
+        throw new StorageError(
+          StorageErrorCode.InvalidSnapshotNotFound,
+          `The snapshot '${request.snapshotId}' does not exist.`,
+        );
+      }
+      if (request.clientToken.length > 64) {
+        throw invalidParameterValue('The client token must be at most 64 ASCII characters.');
+      }
+      const spec = resolveVolumeSpec({
+        volumeType: request.volumeType,
+        size: request.size === 0 ? undefined : request.size,
+        iops: request.iops === 0 ? undefined : request.iops,
+        throughput: request.throughput === 0 ? undefined : request.throughput,
+        multiAttachEnabled: request.multiAttachEnabled,
+      });
+      const tags = tagsFor('volume', request.tagSpecifications);
+      const digest = createHash('sha256')
+        .update(JSON.stringify([request.availabilityZone, spec, request.encrypted, tags]))
+        .digest('hex');
+      if (request.clientToken) {
+        const made = await earlier(accountId, request.clientToken, digest);
+        if (made) return { volume: volumeView(made) };
+      }
+      if (request.dryRun) throw dryRunOperation();
+
+      const record: VolumeRecord = {
+        ...spec,
+        volumeId: newId(IdPrefix.volume),
+        ownerId: accountId,
+        availabilityZone: request.availabilityZone,
+        state: 'creating',
+        createTime: new Date().toISOString(),
+        snapshotId: '',
+        encrypted: request.encrypted,
+        attachments: [],
+        tags,
+      };
+      const key = storageKeys.volume(accountId, record.volumeId);
+      await files.create(record.volumeId, record.size);
+      const ops = [{ type: 'create' as const, key, value: JSON.stringify(record) }];
+      if (request.clientToken) {
+        const claim: ClientTokenRecord = { volumeId: record.volumeId, arguments: digest };
+        ops.push({
+          type: 'create',
+          key: storageKeys.clientToken(accountId, request.clientToken),
+          value: JSON.stringify(claim),
+        });
+      }
+      let written: boolean;
+      try {
+        written = (await deps.store.txn(ops)).ok;
+      } catch (error) {
+        await files.remove(record.volumeId);
+        throw error;
+      }
+      if (!written) {
+        await files.remove(record.volumeId);
+        // The same token won by a concurrent call: answer as it did.
+        const made = request.clientToken && (await earlier(accountId, request.clientToken, digest));
+        if (made) return { volume: volumeView(made) };
+        throw new StorageError('InternalError', 'The volume could not be recorded; try again.');
+      }
+      lifecycle.later(() => lifecycle.markAvailable(key));
+      return { volume: volumeView(record) };
+    },
+
+    async describeVolumes(request, { accountId }) {
+      checkIdsWithoutMaxResults('VolumeIds', request.volumeIds, request.maxResults);
+      const pageSize = resolveMaxResults(request.maxResults);
+      const matches = compileFilters(request.filters, volumeFilters, { tags: (v) => v.tags });
+      if (request.dryRun) throw dryRunOperation();
+      const selected = (await selectVolumes(volumes, accountId, request.volumeIds)).filter(matches);
+      const page = pageOf(selected, (v) => v.volumeId, { nextToken: request.nextToken, pageSize });
+      return { volumes: page.items.map(volumeView), nextToken: page.nextToken };
+    },
+
+    async deleteVolume(request, { accountId }) {
+      const first = await getVolume(volumes, accountId, request.volumeId);
+      if (request.dryRun) {
+        if (first.value.state !== 'available') throw notDeletable(first.value);
+        throw dryRunOperation();
+      }
+      for (;;) {
+        const record = await volumes.get(storageKeys.volume(accountId, request.volumeId));
+        if (!record) throw volumeNotFound(request.volumeId);
+        if (record.value.state !== 'available') throw notDeletable(record.value);
+        if (await volumes.update(record, { ...record.value, state: 'deleting' })) break;
+      }
+      await lifecycle.finishDeletion(accountId, request.volumeId);
+      return {};
+    },
+
+    async describeVolumeStatus(request, { accountId }) {
+      checkIdsWithoutMaxResults('VolumeIds', request.volumeIds, request.maxResults);
+      const pageSize = resolveMaxResults(request.maxResults);
+      const matches = compileFilters(request.filters, statusFilters);
+      if (request.dryRun) throw dryRunOperation();
+      const selected = (await selectVolumes(volumes, accountId, request.volumeIds)).filter(matches);
+      const page = pageOf(selected, (v) => v.volumeId, { nextToken: request.nextToken, pageSize });
+      return {
+        // Nimbus: a volume's bytes are a local file, so its I/O is enabled while it exists.
+        volumeStatuses: page.items.map((v) => ({
+          volumeId: v.volumeId,
+          availabilityZone: v.availabilityZone,
+          volumeStatus: {
+            status: 'ok',
+            details: [
+              { name: 'io-enabled', status: 'passed' },
+              { name: 'io-performance', status: 'not-applicable' },
+            ],
+          },
+        })),
+        nextToken: page.nextToken,
+      };
+    },
+  };
+}
+
+function notDeletable(volume: VolumeRecord): StorageError {
+  if (volume.state === 'in-use' || volume.attachments.length > 0) {
+    const instances = volume.attachments.map((a) => a.instanceId).join(', ');
+    return new StorageError(
+      StorageErrorCode.VolumeInUse,
+      `Volume ${volume.volumeId} is currently attached to ${instances}`,
+    );
+  }
+  return new StorageError(
+    StorageErrorCode.IncorrectState,
+    `The volume '${volume.volumeId}' is '${volume.state}' and cannot be deleted; it must be 'available'.`,
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * CreateTags and DeleteTags on volumes (snapshots join with their slice).
+ * Every resource is checked before any is changed, so an unknown id changes nothing.
+ */
+import { create } from '@bufbuild/protobuf';
+import { TagSpecificationSchema } from '@nimbus/api/gen/nimbus/common/v1/common_pb';
+import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
+import type { ServiceImpl } from '@nimbus/runtime';
+import { invalidParameterValue, missingParameter } from '../domain/storage-errors.js';
+import { createRecords } from '../state/records.js';
+import { getVolume } from '../state/volume-lookups.js';
+import type { VolumeRecord } from '../state/volume-records.js';
+import type { ApiDeps } from './api-deps.js';
+import { dryRunOperation } from './api-errors.js';
+import { type StoredTag, tagsFor } from './tags.js';
+
+type VolumeTagApi = Pick<ServiceImpl<typeof BlockStorageService>, 'createTags' | 'deleteTags'>;
+
+const maxTags = 50;
+
+export function createVolumeTagApi(deps: ApiDeps): VolumeTagApi {
+  const volumes = createRecords<VolumeRecord>(deps.store);
+
+  const retag = async (
+    accountId: string,
+    resources: readonly string[],
+    dryRun: boolean,
+    change: (tags: StoredTag[]) => StoredTag[],
+  ) => {
+    if (resources.length === 0) throw missingParameter('ResourceId');
+    for (const id of resources) await getVolume(volumes, accountId, id);
+    if (dryRun) throw dryRunOperation();
+    for (const id of resources) {
+      for (;;) {
+        const volume = await getVolume(volumes, accountId, id);
+        const tags = change(volume.value.tags);
+        if (tags.length > maxTags)
+          throw invalidParameterValue(`A resource can have at most ${maxTags} tags.`);
+        if (await volumes.update(volume, { ...volume.value, tags })) break;
+      }
+    }
+  };
+
+  return {
+    async createTags(request, { accountId }) {
+      if (request.tags.length === 0) throw missingParameter('Tag');
+      const added = tagsFor('volume', [
+        create(TagSpecificationSchema, { resourceType: 'volume', tags: request.tags }),
+      ]);
+      await retag(accountId, request.resources, request.dryRun, (tags) => [
+        ...tags.filter((t) => !added.some((a) => a.key === t.key)),
+        ...added,
+      ]);
+      return {};
+    },
+
+    async deleteTags(request, { accountId }) {
+      // No tags named: every tag goes, as in EC2; an empty value matches any value.
+      await retag(accountId, request.resources, request.dryRun, (tags) =>
+        request.tags.length === 0
+          ? []
+          : tags.filter(
+              (t) => !request.tags.some((d) => d.key === t.key && (d.value === '' || d.value === t.value)),
+            ),
+      );
+      return {};
+    },
+  };
+}

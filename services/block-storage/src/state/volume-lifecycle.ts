@@ -1,0 +1,98 @@
+/**
+ * The steps that move a volume on once its bytes are in place: creating ->
+ * available, a modification optimizing -> completed, deleting -> gone. The
+ * API takes each step right after its call answers (in the background, as EC2
+ * answers `creating` first); `sweep` takes any step a stopped process left
+ * undone, and removes volume files that no record owns, at each start.
+ */
+import type { Store } from '@nimbus/store';
+import type { VolumeFiles } from '../volume-files/volume-files.js';
+import { createRecords, type Records } from './records.js';
+import { storageKeys } from './storage-keys.js';
+import type { VolumeModificationRecord, VolumeRecord } from './volume-records.js';
+
+/** How old a file without a record must be before a sweep removes it: younger ones may be a create in flight. */
+export const orphanGraceMs = 60_000;
+
+export interface VolumeLifecycle {
+  /** Runs a step in the background; `drain` waits for every one running. */
+  later(step: () => Promise<void>): void;
+  drain(): Promise<void>;
+  markAvailable(key: string): Promise<void>;
+  completeModification(key: string): Promise<void>;
+  /** Removes the bytes, then the records, of a volume already marked deleting. */
+  finishDeletion(accountId: string, volumeId: string): Promise<void>;
+  sweep(options?: { graceMs?: number; now?: number }): Promise<void>;
+}
+
+export function createVolumeLifecycle(store: Store, files: VolumeFiles): VolumeLifecycle {
+  const volumes = createRecords<VolumeRecord>(store);
+  const modifications = createRecords<VolumeModificationRecord>(store);
+  const running = new Set<Promise<void>>();
+
+  /** Re-reads and applies `change` until it holds or no longer applies. */
+  async function step<T>(records: Records<T>, key: string, change: (value: T) => T | undefined) {
+    for (;;) {
+      const record = await records.get(key);
+      const next = record && change(record.value);
+      if (!record || !next) return;
+      if (await records.update(record, next)) return;
+    }
+  }
+
+  const lifecycle: VolumeLifecycle = {
+    later(work) {
+      const promise = work()
+        .catch(() => {
+          // The next sweep takes the step again.
+        })
+        .finally(() => running.delete(promise));
+      running.add(promise);
+    },
+    async drain() {
+      await Promise.all([...running]);
+    },
+    markAvailable: (key) =>
+      step(volumes, key, (v) => (v.state === 'creating' ? { ...v, state: 'available' as const } : undefined)),
+    completeModification: (key) =>
+      step(modifications, key, (m) =>
+        m.modificationState === 'modifying' || m.modificationState === 'optimizing'
+          ? {
+              ...m,
+              modificationState: 'completed' as const,
+              progress: 100,
+              endTime: new Date().toISOString(),
+            }
+          : undefined,
+      ),
+    async finishDeletion(accountId, volumeId) {
+      await files.remove(volumeId);
+      for (const key of [
+        storageKeys.modification(accountId, volumeId),
+        storageKeys.volume(accountId, volumeId),
+      ]) {
+        for (;;) {
+          const kv = await store.get(key);
+          if (!kv || (await store.delete(key, kv.modRevision)).ok) break;
+        }
+      }
+    },
+    async sweep(options = {}) {
+      const now = options.now ?? Date.now();
+      const graceMs = options.graceMs ?? orphanGraceMs;
+      const all = await volumes.list(storageKeys.allVolumes());
+      const owned = new Set(all.map((r) => r.value.volumeId));
+      for (const { key, value } of all) {
+        if (value.state === 'creating') await lifecycle.markAvailable(key);
+        if (value.state === 'deleting') await lifecycle.finishDeletion(value.ownerId, value.volumeId);
+      }
+      for (const { key, value } of await modifications.list(storageKeys.allModifications())) {
+        if (value.modificationState !== 'completed') await lifecycle.completeModification(key);
+      }
+      for (const file of await files.list()) {
+        if (!owned.has(file.volumeId) && now - file.mtimeMs > graceMs) await files.remove(file.volumeId);
+      }
+    },
+  };
+  return lifecycle;
+}

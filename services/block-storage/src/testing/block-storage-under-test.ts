@@ -1,0 +1,117 @@
+/**
+ * The block-storage service as tests meet it: hosted on a real etcd and NATS
+ * (one each per test file, a store namespace per service), with its storage
+ * root in a temporary directory, reached over gRPC as two accounts.
+ *
+ *   const bs = useBlockStorageUnderTest();   // at the top of a test file
+ *   await bs.client.createVolume({ availabilityZone: 'nimbus-1a', size: 1 });
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
+import { type EventBus, openNatsEventBus } from '@nimbus/events';
+import {
+  type Client,
+  createClient,
+  createLogger,
+  type HostedService,
+  hostServiceModule,
+} from '@nimbus/runtime';
+import { openEtcdStore, type Store } from '@nimbus/store';
+import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
+import { afterAll, beforeAll } from 'vitest';
+import { createBlockStorageServiceModule } from '../service.js';
+
+export const accountA = '111111111111';
+export const accountB = '222222222222';
+
+export interface BlockStorageUnderTest {
+  /** Calls as account A. */
+  client: Client<typeof BlockStorageService>;
+  /** Calls as account B, to check that accounts do not see each other. */
+  otherAccount: Client<typeof BlockStorageService>;
+  store: Store;
+  storageRoot: string;
+  /** Stops the service and starts it again on the same store and storage root, as a process restart does. */
+  restart(): Promise<void>;
+}
+
+/**
+ * The usual start of a test file: real etcd and NATS, the service on them,
+ * started before the file's tests and stopped after them.
+ */
+export function useBlockStorageUnderTest(): BlockStorageUnderTest {
+  let etcd: EtcdServer | undefined;
+  let nats: NatsServer | undefined;
+  let store: Store | undefined;
+  let bus: EventBus | undefined;
+  let hosted: HostedService | undefined;
+  let clients:
+    | { client: Client<typeof BlockStorageService>; otherAccount: Client<typeof BlockStorageService> }
+    | undefined;
+  let storageRoot = '';
+
+  const host = async () => {
+    if (!store || !bus) throw new Error('no store');
+    hosted = await hostServiceModule(createBlockStorageServiceModule(), {
+      store,
+      bus,
+      logger: createLogger({ service: 'block-storage', level: 'silent' }),
+      env: {
+        NIMBUS_AUTH_TOKENS: `token-a=${accountA},token-b=${accountB}`,
+        NIMBUS_STORAGE_ROOT: storageRoot,
+        NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
+      },
+    });
+    clients = {
+      client: createClient(BlockStorageService, hosted.address, { token: 'token-a' }),
+      otherAccount: createClient(BlockStorageService, hosted.address, { token: 'token-b' }),
+    };
+  };
+  const unhost = async () => {
+    clients?.client.close();
+    clients?.otherAccount.close();
+    await hosted?.stop();
+  };
+
+  beforeAll(async () => {
+    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+    store = await openEtcdStore({ endpoints: [etcd.endpoint], namespace: `/t-${randomUUID()}` });
+    bus = await openNatsEventBus({ servers: nats.endpoint });
+    storageRoot = await mkdtemp(join(tmpdir(), 'nimbus-storage-'));
+    await host();
+  });
+  afterAll(async () => {
+    await unhost();
+    await bus?.close();
+    await store?.close();
+    await Promise.all([etcd?.dispose(), nats?.dispose()]);
+    if (storageRoot) await rm(storageRoot, { recursive: true, force: true });
+  });
+
+  const running = () => {
+    if (!clients || !store)
+      throw new Error('the block-storage service runs only inside the tests of its file');
+    return { ...clients, store };
+  };
+  return {
+    get client() {
+      return running().client;
+    },
+    get otherAccount() {
+      return running().otherAccount;
+    },
+    get store() {
+      return running().store;
+    },
+    get storageRoot() {
+      return storageRoot;
+    },
+    async restart() {
+      await unhost();
+      await host();
+    },
+  };
+}
