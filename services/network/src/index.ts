@@ -55,17 +55,7 @@ export {
   defaultSubnetPrefixLength,
   defaultVpcLayout,
 } from './domain/default-vpc-layout.js';
-export {
-  compileFilters,
-  type FilterFields,
-  type FilterFieldValue,
-  type FilterInput,
-  type FilterOptions,
-  type FilterTag,
-  matchesFilters,
-  wildcardPattern,
-} from './domain/filters.js';
-export { IdPrefix, isId, newId } from './domain/ids.js';
+export { IdPrefix } from './domain/ids.js';
 export {
   type AddressRequest,
   checkAddressRequest,
@@ -103,15 +93,6 @@ export {
   parseOpenSshPublicKey,
   type SshKeyType,
 } from './domain/openssh-keys.js';
-export {
-  checkIdsWithoutMaxResults,
-  decodeNextToken,
-  encodeNextToken,
-  type MaxResultsRange,
-  type Page,
-  pageOf,
-  resolveMaxResults,
-} from './domain/pagination.js';
 export {
   dependencyViolation,
   missingParameter,

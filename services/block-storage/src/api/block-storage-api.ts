@@ -5,11 +5,10 @@
  */
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import { assembleService } from '@nimbus/service-kit';
 import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
-import { translatingErrors } from './api-errors.js';
-import { notYetAvailable } from './not-yet-available.js';
 import { createVolumeApi } from './volume-api.js';
 import { createVolumeModificationApi } from './volume-modification-api.js';
 import { createVolumeTagApi } from './volume-tag-api.js';
@@ -19,13 +18,10 @@ export function createBlockStorageApi(
   files: VolumeFiles,
   lifecycle: VolumeLifecycle,
 ): ServiceImpl<typeof BlockStorageService> {
-  const unavailable = Object.fromEntries(
-    BlockStorageService.methods.map((method) => [method.localName, notYetAvailable(method.name)]),
-  ) as unknown as ServiceImpl<typeof BlockStorageService>;
-  return translatingErrors({
-    ...unavailable,
-    ...createVolumeApi(deps, files, lifecycle),
-    ...createVolumeModificationApi(deps, files, lifecycle),
-    ...createVolumeTagApi(deps),
-  });
+  return assembleService(
+    BlockStorageService,
+    createVolumeApi(deps, files, lifecycle),
+    createVolumeModificationApi(deps, files, lifecycle),
+    createVolumeTagApi(deps),
+  );
 }

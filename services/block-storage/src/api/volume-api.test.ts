@@ -1,9 +1,9 @@
 import { existsSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode, refusal } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
 import { describe, expect, it } from 'vitest';
 import { useBlockStorageUnderTest } from '../testing/block-storage-under-test.js';
-import { errorCode, refusal } from '../testing/remote-error-code.js';
 
 const bs = useBlockStorageUnderTest();
 const GiB = 1024 ** 3;

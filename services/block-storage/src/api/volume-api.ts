@@ -9,9 +9,18 @@
 import { createHash } from 'node:crypto';
 import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import { compileFilters, type FilterFields } from '../domain/filters.js';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  createRecords,
+  dryRunOperation,
+  type FilterFields,
+  pageOf,
+  type Records,
+  resolveMaxResults,
+  tagsFor,
+} from '@nimbus/service-kit';
 import { IdPrefix, newId } from '../domain/ids.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import {
   invalidParameterValue,
   missingParameter,
@@ -19,15 +28,12 @@ import {
   StorageErrorCode,
 } from '../domain/storage-errors.js';
 import { resolveVolumeSpec } from '../domain/volume-types.js';
-import { createRecords, type Records } from '../state/records.js';
 import { storageKeys } from '../state/storage-keys.js';
 import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import { getVolume, requireVolumeId, volumeNotFound } from '../state/volume-lookups.js';
 import type { ClientTokenRecord, VolumeRecord } from '../state/volume-records.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
-import { tagsFor } from './tags.js';
 import { volumeView } from './volume-views.js';
 
 type VolumeApi = Pick<

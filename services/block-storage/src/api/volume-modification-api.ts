@@ -6,18 +6,23 @@
  */
 import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import { compileFilters, type FilterFields } from '../domain/filters.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  createRecords,
+  dryRunOperation,
+  type FilterFields,
+  pageOf,
+  resolveMaxResults,
+} from '@nimbus/service-kit';
 import { StorageError, StorageErrorCode } from '../domain/storage-errors.js';
 import { resolveModifiedSpec, type VolumeSpec } from '../domain/volume-types.js';
-import { createRecords } from '../state/records.js';
 import { storageKeys } from '../state/storage-keys.js';
 import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import { getVolume, requireVolumeId } from '../state/volume-lookups.js';
 import type { VolumeModificationRecord, VolumeRecord } from '../state/volume-records.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 import { modificationView } from './volume-views.js';
 
 type VolumeModificationApi = Pick<

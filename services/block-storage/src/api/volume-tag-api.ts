@@ -6,13 +6,11 @@ import { create } from '@bufbuild/protobuf';
 import { TagSpecificationSchema } from '@nimbus/api/gen/nimbus/common/v1/common_pb';
 import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import { createRecords, dryRunOperation, type StoredTag, tagsFor } from '@nimbus/service-kit';
 import { invalidParameterValue, missingParameter } from '../domain/storage-errors.js';
-import { createRecords } from '../state/records.js';
 import { getVolume } from '../state/volume-lookups.js';
 import type { VolumeRecord } from '../state/volume-records.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
-import { type StoredTag, tagsFor } from './tags.js';
 
 type VolumeTagApi = Pick<ServiceImpl<typeof BlockStorageService>, 'createTags' | 'deleteTags'>;
 

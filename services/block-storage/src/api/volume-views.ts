@@ -7,8 +7,8 @@ import {
   VolumeModificationSchema,
   VolumeSchema,
 } from '@nimbus/api/gen/nimbus/storage/v1/volume_pb';
+import { toTags } from '@nimbus/service-kit';
 import type { VolumeModificationRecord, VolumeRecord } from '../state/volume-records.js';
-import { toTags } from './tags.js';
 
 export function volumeView(v: VolumeRecord): Volume {
   return create(VolumeSchema, {

@@ -1,9 +1,11 @@
 /**
  * The EC2 error codes of the block-storage domain, and the error the domain
- * modules throw. The modules stay free of gRPC; the service maps a
- * `StorageError` to the runtime's DomainError, which carries the code to the
- * caller unchanged.
+ * modules throw. The modules stay free of gRPC; the service kit's
+ * `translatingErrors` maps a refusal to the runtime's DomainError, which
+ * carries the code to the caller unchanged.
  */
+import { ApiError, isApiError } from '@nimbus/service-kit';
+
 export const StorageErrorCode = {
   InvalidParameterValue: 'InvalidParameterValue',
   InvalidParameterCombination: 'InvalidParameterCombination',
@@ -24,20 +26,13 @@ export const StorageErrorCode = {
 export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];
 
 /** A refusal with an EC2 error code, e.g. `InvalidVolume.NotFound`. */
-export class StorageError extends Error {
+export class StorageError extends ApiError {
   override name = 'StorageError';
-
-  constructor(
-    /** The EC2 error code the caller sees. */
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
-export function isStorageError(error: unknown, code?: string): error is StorageError {
-  return error instanceof StorageError && (code === undefined || error.code === code);
+/** Whether `error` is a refusal (of that code, when given): the service's own or the shared kit's. */
+export function isStorageError(error: unknown, code?: string): error is ApiError {
+  return isApiError(error, code);
 }
 
 export function invalidParameterValue(message: string): StorageError {

@@ -5,9 +5,10 @@
  * answers `creating` first); `sweep` takes any step a stopped process left
  * undone, and removes volume files that no record owns, at each start.
  */
+
+import { createRecords, type Records } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
-import { createRecords, type Records } from './records.js';
 import { storageKeys } from './storage-keys.js';
 import type { VolumeModificationRecord, VolumeRecord } from './volume-records.js';
 

@@ -1,7 +1,8 @@
 /** Finding an account's volume by id, with EC2's refusals for malformed and unknown ids. */
+
+import type { Records, Stored } from '@nimbus/service-kit';
 import { IdPrefix, isId } from '../domain/ids.js';
 import { StorageError, StorageErrorCode } from '../domain/storage-errors.js';
-import type { Records, Stored } from './records.js';
 import { storageKeys } from './storage-keys.js';
 import type { VolumeRecord } from './volume-records.js';
 

@@ -1,4 +1,4 @@
-import type { StoredTag } from '../api/tags.js';
+import type { StoredTag } from '@nimbus/service-kit';
 import type { VolumeSpec } from '../domain/volume-types.js';
 
 /**

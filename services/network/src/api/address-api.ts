@@ -10,21 +10,29 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { CallContext, ServiceImpl } from '@nimbus/runtime';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  createRecords,
+  dryRunOperation,
+  type FilterFields,
+  pageOf,
+  resolveMaxResults,
+  tagsFor,
+  toTags,
+} from '@nimbus/service-kit';
 import { addressInUse } from '../domain/address-pool.js';
 import { parseAddressPriceList } from '../domain/address-prices.js';
 import { addressUsageReport, monthOf } from '../domain/address-usage.js';
 import { tryParseIpv4 } from '../domain/cidr.js';
-import { compileFilters, type FilterFields } from '../domain/filters.js';
 import { IdPrefix, isId } from '../domain/ids.js';
 import { invalidParameterValue, NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import {
   type AddressRecord,
   type ClientTokenRecord,
   createAddressLedger,
   TokenAlreadyUsed,
 } from '../state/address-ledger.js';
-import { createRecords } from '../state/records.js';
 import type { NetworkInterfaceRecord } from '../state/vpc-records.js';
 import { createAddressAssociationApi } from './address-association-api.js';
 import {
@@ -35,10 +43,8 @@ import {
   publicIpv4PoolNotFound,
 } from './address-errors.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 import { createPublicIpApi } from './public-ip-api.js';
 import { createPublicIpPool } from './public-ip-pool.js';
-import { tagsFor, toTags } from './tags.js';
 
 type AddressApi = Pick<
   ServiceImpl<typeof NetworkService>,

@@ -1,11 +1,11 @@
 import type { DeliveredEvent } from '@nimbus/events';
 import { isRemoteError } from '@nimbus/runtime';
+import { errorCode } from '@nimbus/service-kit';
 import { type EtcdServer, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressKeys } from '../state/address-keys.js';
 import { type NetworkReplica, startReplica } from '../testing/network-replica.js';
 import { accountA, type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
-import { errorCode } from '../testing/remote-error-code.js';
 
 let etcd: EtcdServer;
 let nats: NatsServer;

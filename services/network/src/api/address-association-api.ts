@@ -10,17 +10,16 @@
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { EventBus } from '@nimbus/events';
 import type { ServiceImpl } from '@nimbus/runtime';
+import { createRecords, dryRunOperation, type Stored } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import { tryParseIpv4 } from '../domain/cidr.js';
 import { invalidParameterValue, NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
 import { missingParameter, notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
 import type { AddressLedger, AddressRecord } from '../state/address-ledger.js';
 import { createElasticIpAssociations } from '../state/elastic-ip-associations.js';
-import { createRecords, type Stored } from '../state/records.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord } from '../state/vpc-records.js';
 import { publishAssociationEvent } from './address-events.js';
-import { dryRunOperation } from './api-errors.js';
 import type { PublicIpPool } from './public-ip-pool.js';
 
 type AddressAssociationApi = Pick<

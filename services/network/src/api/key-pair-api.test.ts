@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorCode } from '@nimbus/service-kit';
 import { describe, expect, it } from 'vitest';
 import { useNetworkUnderTest } from '../testing/network-under-test.js';
-import { errorCode } from '../testing/remote-error-code.js';
 
 const net = useNetworkUnderTest();
 

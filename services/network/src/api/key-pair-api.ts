@@ -7,7 +7,18 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import { compileFilters, type FilterFields } from '../domain/filters.js';
+import type { Records } from '@nimbus/service-kit';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  dryRunOperation,
+  type FilterFields,
+  pageOf,
+  resolveMaxResults,
+  type StoredTag,
+  tagsFor,
+  toTags,
+} from '@nimbus/service-kit';
 import { IdPrefix, newId } from '../domain/ids.js';
 import {
   generateKeyPair,
@@ -19,11 +30,7 @@ import {
   validateKeyName,
 } from '../domain/key-pair.js';
 import { NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import { networkKeys } from '../state/keys.js';
-import type { Records } from '../state/records.js';
-import { dryRunOperation } from './api-errors.js';
-import { type StoredTag, tagsFor, toTags } from './tags.js';
 
 export interface KeyPairRecord {
   keyPairId: string;

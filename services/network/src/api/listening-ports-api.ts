@@ -6,6 +6,7 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import { createRecords } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import { tryParseIpv4 } from '../domain/cidr.js';
 import { invalidParameterValue } from '../domain/network-errors.js';
@@ -15,7 +16,6 @@ import {
   listeningPortKeys,
   type ReportedPort,
 } from '../state/listening-port-keys.js';
-import { createRecords } from '../state/records.js';
 
 type ListeningPortsApi = Pick<ServiceImpl<typeof NetworkService>, 'reportListeningPorts'>;
 

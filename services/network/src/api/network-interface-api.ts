@@ -11,14 +11,21 @@
 import { randomBytes } from 'node:crypto';
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  createRecords,
+  dryRunOperation,
+  pageOf,
+  resolveMaxResults,
+  tagsFor,
+} from '@nimbus/service-kit';
 import type { TxnResult } from '@nimbus/store';
 import { addressInUse } from '../domain/address-pool.js';
 import { parseCidr } from '../domain/cidr.js';
-import { compileFilters } from '../domain/filters.js';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { type AddressRequest, checkAddressRequest } from '../domain/interface-addresses.js';
 import { invalidParameterValue } from '../domain/network-errors.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import { notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
 import {
   checkGroupsPerInterface,
@@ -29,18 +36,15 @@ import { createAddressTxnOps } from '../state/address-txn-ops.js';
 import { createElasticIpAssociations } from '../state/elastic-ip-associations.js';
 import { createInterfacePublicIps } from '../state/interface-public-ips.js';
 import { createNetworkState, type NetworkState } from '../state/network-state.js';
-import { createRecords } from '../state/records.js';
 import { createSubnetAddressChoices, type SubnetAddressChoices } from '../state/subnet-address-choices.js';
 import { createSubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 import { publishInterfaceEvent } from './interface-events.js';
 import { interfaceInUse } from './network-interface-errors.js';
 import { networkInterfaceFilterFields, toNetworkInterface } from './network-interface-views.js';
-import { tagsFor } from './tags.js';
 
 type NetworkInterfaceApi = Pick<
   ServiceImpl<typeof NetworkService>,

@@ -1,8 +1,8 @@
+import { errorCode } from '@nimbus/service-kit';
 import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NetworkReplica, startReplica } from '../testing/network-replica.js';
 import { type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
-import { errorCode } from '../testing/remote-error-code.js';
 
 let etcd: EtcdServer;
 let nats: NatsServer;

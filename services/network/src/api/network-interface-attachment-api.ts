@@ -14,17 +14,16 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import { createRecords, dryRunOperation } from '@nimbus/service-kit';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { invalidParameterValue, NetworkError } from '../domain/network-errors.js';
 import { notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
 import { type AttachmentSlot, attachmentKeys } from '../state/attachment-keys.js';
 import { createElasticIpAssociations } from '../state/elastic-ip-associations.js';
-import { createRecords } from '../state/records.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord } from '../state/vpc-records.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 import { interfaceInUse } from './network-interface-errors.js';
 
 type NetworkInterfaceAttachmentApi = Pick<

@@ -1,6 +1,6 @@
+import { errorCode } from '@nimbus/service-kit';
 import { describe, expect, it } from 'vitest';
 import { useNetworkUnderTest } from '../testing/network-under-test.js';
-import { errorCode } from '../testing/remote-error-code.js';
 
 const net = useNetworkUnderTest();
 

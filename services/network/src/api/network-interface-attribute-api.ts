@@ -7,6 +7,7 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import { dryRunOperation } from '@nimbus/service-kit';
 import { invalidParameterValue, NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
 import { missingParameter, notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
 import { checkGroupsPerInterface, maxGroupNameLength } from '../domain/security-group-names.js';
@@ -14,7 +15,6 @@ import { createNetworkState } from '../state/network-state.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 
 type NetworkInterfaceAttributeApi = Pick<
   ServiceImpl<typeof NetworkService>,

@@ -5,9 +5,9 @@ import type {
   NetworkInterfaceAssociationSchema,
   NetworkInterfaceSchema,
 } from '@nimbus/api/gen/nimbus/network/v1/network_interface_pb';
-import type { FilterFields } from '../domain/filters.js';
+import type { FilterFields } from '@nimbus/service-kit';
+import { toTags } from '@nimbus/service-kit';
 import type { NetworkInterfaceRecord } from '../state/vpc-records.js';
-import { toTags } from './tags.js';
 
 type Association = MessageInitShape<typeof NetworkInterfaceAssociationSchema>;
 

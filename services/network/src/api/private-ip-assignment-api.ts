@@ -9,6 +9,7 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { CallContext, ServiceImpl } from '@nimbus/runtime';
+import { createRecords, dryRunOperation, type Stored } from '@nimbus/service-kit';
 import type { TxnOp, TxnResult } from '@nimbus/store';
 import { addressInUse, checkRequestedPrivateAddress } from '../domain/address-pool.js';
 import { parseCidr } from '../domain/cidr.js';
@@ -18,14 +19,12 @@ import { missingParameter, notFound, ResourceKinds, requireId } from '../domain/
 import type { AddressRecord } from '../state/address-ledger.js';
 import { createElasticIpAssociations } from '../state/elastic-ip-associations.js';
 import { createNetworkState } from '../state/network-state.js';
-import { createRecords, type Stored } from '../state/records.js';
 import { createSubnetAddressChoices, type SubnetAddressChoices } from '../state/subnet-address-choices.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
 import { publishAssociationEvent } from './address-events.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 
 type PrivateIpAssignmentApi = Pick<
   ServiceImpl<typeof NetworkService>,

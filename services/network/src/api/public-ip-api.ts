@@ -7,11 +7,11 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import type { Records } from '@nimbus/service-kit';
 import { IdPrefix, isId } from '../domain/ids.js';
 import { NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
 import { notFound, ResourceKinds } from '../domain/resource-ids.js';
 import { type AddressLedger, AlreadyAssigned, InterfaceChanged } from '../state/address-ledger.js';
-import type { Records } from '../state/records.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { NetworkInterfaceRecord } from '../state/vpc-records.js';
 import { AddressErrorCode } from './address-errors.js';

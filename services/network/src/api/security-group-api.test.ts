@@ -1,7 +1,7 @@
+import { errorCode } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
 import { describe, expect, it } from 'vitest';
 import { useNetworkUnderTest } from '../testing/network-under-test.js';
-import { errorCode } from '../testing/remote-error-code.js';
 
 const net = useNetworkUnderTest();
 

@@ -6,10 +6,17 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import { compileFilters } from '../domain/filters.js';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  dryRunOperation,
+  pageOf,
+  resolveMaxResults,
+  tagsFor,
+  toTags,
+} from '@nimbus/service-kit';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import { missingParameter, notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
 import {
   checkGroupDeletable,
@@ -24,10 +31,8 @@ import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { SecurityGroupRecord } from '../state/vpc-records.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 import { createSecurityGroupRuleApi } from './security-group-rule-api.js';
 import { securityGroupFilterFields, toSecurityGroup } from './security-group-views.js';
-import { tagsFor, toTags } from './tags.js';
 
 type SecurityGroupApi = Pick<
   ServiceImpl<typeof NetworkService>,

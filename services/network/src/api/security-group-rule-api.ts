@@ -10,9 +10,16 @@
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { EventBus } from '@nimbus/events';
 import type { ServiceImpl } from '@nimbus/runtime';
-import { compileFilters } from '../domain/filters.js';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  dryRunOperation,
+  pageOf,
+  resolveMaxResults,
+  type StoredTag,
+  tagsFor,
+} from '@nimbus/service-kit';
 import { NetworkError } from '../domain/network-errors.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import { notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
 import {
   authorizeRules,
@@ -23,7 +30,6 @@ import {
 import type { SecurityGroupLookups } from '../state/security-group-lookups.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { SecurityGroupRecord, StoredRule } from '../state/vpc-records.js';
-import { dryRunOperation } from './api-errors.js';
 import { type PermissionRequest, permissionsOf, resolvePermissions } from './permission-requests.js';
 import {
   type RuleOfGroup,
@@ -31,7 +37,6 @@ import {
   toIpPermissions,
   toSecurityGroupRule,
 } from './security-group-views.js';
-import { type StoredTag, tagsFor } from './tags.js';
 
 type RuleApi = Pick<
   ServiceImpl<typeof NetworkService>,

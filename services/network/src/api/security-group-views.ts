@@ -9,9 +9,9 @@ import type {
   SecurityGroupRuleSchema,
   SecurityGroupSchema,
 } from '@nimbus/api/gen/nimbus/network/v1/security_group_pb';
-import type { FilterFields } from '../domain/filters.js';
+import type { FilterFields } from '@nimbus/service-kit';
+import { toTags } from '@nimbus/service-kit';
 import type { SecurityGroupRecord, StoredRule } from '../state/vpc-records.js';
-import { toTags } from './tags.js';
 
 type IpPermissionInit = MessageInitShape<typeof IpPermissionSchema>;
 

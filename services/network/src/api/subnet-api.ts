@@ -8,11 +8,17 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  dryRunOperation,
+  pageOf,
+  resolveMaxResults,
+  tagsFor,
+} from '@nimbus/service-kit';
 import { cidrsOverlap, formatCidr, parseCidr, parseSubnetCidr } from '../domain/cidr.js';
-import { compileFilters } from '../domain/filters.js';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { invalidParameterValue, NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import {
   dependencyViolation,
   missingParameter,
@@ -27,8 +33,6 @@ import type { SubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { SubnetRecord } from '../state/vpc-records.js';
-import { dryRunOperation } from './api-errors.js';
-import { tagsFor } from './tags.js';
 import { subnetFilterFields, toSubnet } from './vpc-views.js';
 
 type SubnetApi = Pick<

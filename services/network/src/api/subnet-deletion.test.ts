@@ -1,8 +1,8 @@
+import { errorCode } from '@nimbus/service-kit';
 import { describe, expect, it } from 'vitest';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { SubnetRecord } from '../state/vpc-records.js';
 import { accountA, useNetworkUnderTest } from '../testing/network-under-test.js';
-import { errorCode } from '../testing/remote-error-code.js';
 
 const net = useNetworkUnderTest();
 

@@ -7,10 +7,16 @@
  */
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
+import {
+  checkIdsWithoutMaxResults,
+  compileFilters,
+  dryRunOperation,
+  pageOf,
+  resolveMaxResults,
+  tagsFor,
+} from '@nimbus/service-kit';
 import { formatCidr, parseVpcCidr, requireLoopbackCidr } from '../domain/cidr.js';
-import { compileFilters } from '../domain/filters.js';
 import { invalidParameterValue } from '../domain/network-errors.js';
-import { checkIdsWithoutMaxResults, pageOf, resolveMaxResults } from '../domain/pagination.js';
 import {
   dependencyViolation,
   missingParameter,
@@ -26,9 +32,7 @@ import { createSubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { ApiDeps } from './api-deps.js';
-import { dryRunOperation } from './api-errors.js';
 import { createSubnetApi } from './subnet-api.js';
-import { tagsFor } from './tags.js';
 import { toVpc, vpcFilterFields } from './vpc-views.js';
 
 type VpcApi = Pick<ServiceImpl<typeof NetworkService>, 'createVpc' | 'describeVpcs' | 'deleteVpc'>;

@@ -4,10 +4,10 @@
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { SubnetSchema, VpcSchema } from '@nimbus/api/gen/nimbus/network/v1/vpc_pb';
+import type { FilterFields } from '@nimbus/service-kit';
+import { toTags } from '@nimbus/service-kit';
 import { parseCidr, usableAddressCount } from '../domain/cidr.js';
-import type { FilterFields } from '../domain/filters.js';
 import type { SubnetRecord, VpcRecord } from '../state/vpc-records.js';
-import { toTags } from './tags.js';
 
 export function toVpc(vpc: VpcRecord): MessageInitShape<typeof VpcSchema> {
   return {

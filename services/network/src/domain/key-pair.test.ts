@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { codeOf } from '@nimbus/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf } from '../testing/remote-error-code.js';
 import {
   generateKeyPair,
   importPublicKey,

@@ -1,8 +1,11 @@
 /**
  * The EC2 error codes of the network domain, and the error the domain modules
- * throw. The modules stay free of gRPC; the service maps a `NetworkError` to
- * the runtime's DomainError, which carries the code to the caller unchanged.
+ * throw. The modules stay free of gRPC; the service kit's `translatingErrors`
+ * maps a refusal to the runtime's DomainError, which carries the code to the
+ * caller unchanged.
  */
+import { ApiError, isApiError } from '@nimbus/service-kit';
+
 export const NetworkErrorCode = {
   InvalidParameterValue: 'InvalidParameterValue',
   InvalidParameterCombination: 'InvalidParameterCombination',
@@ -36,20 +39,16 @@ export const NetworkErrorCode = {
 export type NetworkErrorCode = (typeof NetworkErrorCode)[keyof typeof NetworkErrorCode];
 
 /** A refusal with an EC2 error code, e.g. `InvalidPermission.Duplicate`. */
-export class NetworkError extends Error {
+export class NetworkError extends ApiError {
   override name = 'NetworkError';
-
-  constructor(
-    /** The EC2 error code the caller sees (any string, so that `<Kind>ID.Malformed` codes fit too). */
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
-export function isNetworkError(error: unknown, code?: string): error is NetworkError {
-  return error instanceof NetworkError && (code === undefined || error.code === code);
+/**
+ * Whether `error` is a refusal (of that code, when given): the network's own,
+ * or one of the shared kit's (filters, pagination), which are the same to a caller.
+ */
+export function isNetworkError(error: unknown, code?: string): error is ApiError {
+  return isApiError(error, code);
 }
 
 export function invalidParameterValue(message: string): NetworkError {

@@ -1,5 +1,5 @@
+import { codeOf } from '@nimbus/service-kit';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../testing/remote-error-code.js';
 import {
   checkGroupDeletable,
   checkGroupsPerInterface,

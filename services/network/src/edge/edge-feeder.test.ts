@@ -1,9 +1,9 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { errorCode } from '@nimbus/service-kit';
 import { type EtcdServer, freePort, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type NetworkReplica, startReplica } from '../testing/network-replica.js';
 import { type NetworkUnderTest, startNetworkUnderTest } from '../testing/network-under-test.js';
-import { errorCode } from '../testing/remote-error-code.js';
 
 // A VPC and a public pool of this file only, so that other test files' edges never hold its addresses.
 const env = { NIMBUS_PUBLIC_IP_POOL: '127.66.5.0/24' };

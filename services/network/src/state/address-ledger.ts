@@ -5,13 +5,14 @@
  * (and removed) together, or not at all. A process dying mid-call leaves either
  * the whole allocation or nothing; there is nothing to clean up.
  */
+
+import type { Stored } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import { checkAddressQuota } from '../domain/address-pool.js';
 import type { Interval } from '../domain/address-usage.js';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { addressKeys } from './address-keys.js';
 import { createAddressTxnOps } from './address-txn-ops.js';
-import type { Stored } from './records.js';
 
 export interface AddressAssociation {
   associationId: string;

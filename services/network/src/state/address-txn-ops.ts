@@ -5,6 +5,8 @@
  * pool's claim and the holding the usage report bills, each compare-and-swap
  * on the revision it was read at.
  */
+
+import type { Stored } from '@nimbus/service-kit';
 import type { Store, TxnOp } from '@nimbus/store';
 import { addressKeys } from './address-keys.js';
 import type {
@@ -14,7 +16,6 @@ import type {
   InterfacePublicIp,
   PublicIpClaim,
 } from './address-ledger.js';
-import type { Stored } from './records.js';
 
 export interface AddressTxnOps {
   /**

@@ -6,12 +6,13 @@
  * read, so two calls racing for one address or one private address cannot
  * both win: the loser gets `undefined`, re-reads and decides again.
  */
+
+import { createRecords, type Stored } from '@nimbus/service-kit';
 import type { Store, TxnOp } from '@nimbus/store';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { addressKeys } from './address-keys.js';
 import type { AddressAssociation, AddressRecord, InterfacePublicIp } from './address-ledger.js';
 import { createAddressTxnOps } from './address-txn-ops.js';
-import { createRecords, type Stored } from './records.js';
 import { txnOps } from './txn-ops.js';
 import { vpcKeys } from './vpc-keys.js';
 import type { NetworkInterfaceRecord } from './vpc-records.js';

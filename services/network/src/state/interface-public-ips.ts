@@ -3,10 +3,11 @@
  * interface views and DeleteNetworkInterface read them (the address ledger
  * writes them: AllocatePublicIp, ReleasePublicIp).
  */
+
+import { createRecords, type Stored } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import { addressKeys } from './address-keys.js';
 import type { InterfacePublicIp } from './address-ledger.js';
-import { createRecords, type Stored } from './records.js';
 
 export interface InterfacePublicIps {
   interfaceIp(accountId: string, networkInterfaceId: string): Promise<Stored<InterfacePublicIp> | undefined>;

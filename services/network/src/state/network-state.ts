@@ -2,9 +2,10 @@
  * The VPC-side records of one store, and the lookups every handler starts
  * with: a resource of the caller's account by id, or EC2's NotFound.
  */
+
+import { createRecords, type Records, type Stored } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import { notFound, ResourceKinds, requireId } from '../domain/resource-ids.js';
-import { createRecords, type Records, type Stored } from './records.js';
 import { vpcKeys } from './vpc-keys.js';
 import type {
   DefaultVpcMarker,

@@ -4,8 +4,9 @@
  * name claim, and for a default VPC its subnets. One transaction, so that no
  * process death leaves half a VPC behind.
  */
+
+import type { StoredTag } from '@nimbus/service-kit';
 import type { TxnOp } from '@nimbus/store';
-import type { StoredTag } from '../api/tags.js';
 import { IdPrefix, newId } from '../domain/ids.js';
 import { defaultGroupName } from '../domain/security-group-names.js';
 import { defaultEgressRule, defaultGroupIngressRule } from '../domain/security-group-rules.js';

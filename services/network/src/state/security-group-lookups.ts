@@ -2,10 +2,11 @@
  * Finding the group a call names: by id in the caller's account, or by name
  * in the default VPC (EC2's GroupName parameter).
  */
+
+import type { Stored } from '@nimbus/service-kit';
 import { NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
 import type { DefaultVpcs } from './default-vpc.js';
 import type { NetworkState } from './network-state.js';
-import type { Stored } from './records.js';
 import { vpcKeys } from './vpc-keys.js';
 import type { SecurityGroupRecord } from './vpc-records.js';
 

@@ -14,11 +14,12 @@
  *   nothing free lists the claims again before answering
  *   InsufficientFreeAddressesInSubnet.
  */
+
+import { createRecords } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import { type AddressPool, createPrivateAddressPool } from '../domain/address-pool.js';
 import type { Cidr } from '../domain/cidr.js';
 import { type AddressRequest, chooseAddresses, chooseAddressesFrom } from '../domain/interface-addresses.js';
-import { createRecords } from './records.js';
 import { vpcKeys } from './vpc-keys.js';
 import type { PrivateIpClaim } from './vpc-records.js';
 

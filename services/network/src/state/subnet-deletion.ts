@@ -21,9 +21,9 @@
  * deciders cannot both win: both end with compare-and-swap on the marked revision.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Stored } from '@nimbus/service-kit';
 import { dependencyViolation } from '../domain/resource-ids.js';
 import type { NetworkState } from './network-state.js';
-import type { Stored } from './records.js';
 import type { SubnetRecord } from './vpc-records.js';
 
 /** A mark older than this is taken over by whoever meets it. */

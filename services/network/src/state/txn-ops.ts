@@ -2,8 +2,9 @@
  * Store transaction operations from typed records, for writes that must land
  * together or not at all (a VPC with its default group, a group with its name).
  */
+
+import type { Stored } from '@nimbus/service-kit';
 import type { TxnOp } from '@nimbus/store';
-import type { Stored } from './records.js';
 
 export const txnOps = {
   create: (key: string, value: unknown): TxnOp => ({ type: 'create', key, value: JSON.stringify(value) }),

@@ -3,7 +3,7 @@
  * `vpc-keys.ts`, written with compare-and-swap on their revision.
  */
 
-import type { StoredTag } from '../api/tags.js';
+import type { StoredTag } from '@nimbus/service-kit';
 import type { SecurityGroupRule } from '../domain/security-group-rules.js';
 
 export interface VpcRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { isApiError } from './api-error.js';
 import { compileFilters, type FilterFields, matchesFilters, wildcardPattern } from './filters.js';
-import { isNetworkError } from './network-errors.js';
 
 interface Subnet {
   subnetId: string;
@@ -96,7 +96,7 @@ describe('EC2 filters', () => {
       try {
         compileFilters(filters, fields, options);
       } catch (error) {
-        return isNetworkError(error, 'InvalidParameterValue') ? error.message : 'wrong error';
+        return isApiError(error, 'InvalidParameterValue') ? error.message : 'wrong error';
       }
       return 'accepted';
     };

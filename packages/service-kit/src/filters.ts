@@ -1,4 +1,4 @@
-import { invalidParameterValue } from './network-errors.js';
+import { invalidParameterValue } from './api-error.js';
 
 /**
  * EC2 Describe filters: a resource passes when, for every filter, one of the

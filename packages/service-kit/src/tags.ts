@@ -1,5 +1,5 @@
 import type { Tag, TagSpecification } from '@nimbus/api/gen/nimbus/common/v1/common_pb';
-import { invalidParameterValue } from '../domain/storage-errors.js';
+import { invalidParameterValue } from './api-error.js';
 
 export interface StoredTag {
   key: string;

@@ -1,4 +1,4 @@
-import { invalidParameterValue, StorageError, StorageErrorCode } from './storage-errors.js';
+import { ApiError, invalidParameterValue } from './api-error.js';
 
 /**
  * Describe-call pagination. A `next_token` is the opaque form of the last key
@@ -21,10 +21,7 @@ export function decodeNextToken(token: string, keyPrefix = ''): string | undefin
   const text = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
   const key = text.startsWith(tokenPrefix) ? text.slice(tokenPrefix.length) : undefined;
   if (key === undefined || !key.startsWith(keyPrefix)) {
-    throw new StorageError(
-      StorageErrorCode.InvalidPaginationToken,
-      'The specified pagination token is not valid.',
-    );
+    throw new ApiError('InvalidPaginationToken', 'The specified pagination token is not valid.');
   }
   return key;
 }
@@ -57,8 +54,8 @@ export function checkIdsWithoutMaxResults(
   maxResults: number,
 ): void {
   if (ids.length > 0 && maxResults !== 0) {
-    throw new StorageError(
-      StorageErrorCode.InvalidParameterCombination,
+    throw new ApiError(
+      'InvalidParameterCombination',
       `The parameter ${idParameter} cannot be used with the parameter maxResults`,
     );
   }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../testing/remote-error-code.js';
 import {
   checkIdsWithoutMaxResults,
   decodeNextToken,
@@ -7,6 +6,7 @@ import {
   pageOf,
   resolveMaxResults,
 } from './pagination.js';
+import { codeOf } from './testing.js';
 
 describe('next_token', () => {
   it('round-trips the last key and is opaque, URL-safe text', () => {

@@ -1,5 +1,5 @@
 /**
- * Typed JSON records over the store: what every block-storage resource is kept as.
+ * Typed JSON records over the store: what every resource of a domain service is kept as.
  * A record is its decoded value with the revision it was read at, so that the
  * next write can name it (compare-and-swap); a lost race is a `false`, never
  * a silent overwrite.
