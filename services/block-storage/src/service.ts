@@ -3,17 +3,28 @@
  * own main.ts runs as a process: BlockStorageService over the shared store
  * and bus, with the volumes' bytes under the storage root. At start it takes
  * the lifecycle steps a stopped process left undone and removes volume files
- * no record owns (see state/volume-lifecycle.ts).
+ * no record owns (see state/volume-lifecycle.ts), and settles the snapshots it
+ * left pending (see state/snapshot-lifecycle.ts). Snapshots live in a chunk
+ * store under `<storage root>/chunks`.
  */
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createBlockStorageApi } from './api/block-storage-api.js';
+import { createChunkStore } from './chunk-store/index.js';
+import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
 import { createVolumeLifecycle } from './state/volume-lifecycle.js';
 import { storageConfigSpec, storageRootOf } from './storage-config.js';
 import { createVolumeFiles } from './volume-files/volume-files.js';
 
-export function createBlockStorageServiceModule(): ServiceModule {
+export interface BlockStorageModuleOptions {
+  /** The clock, epoch ms. Default `Date.now`; tests pass their own to step over the 15-second snapshot rule. */
+  now?: () => number;
+}
+
+export function createBlockStorageServiceModule(options: BlockStorageModuleOptions = {}): ServiceModule {
+  const now = options.now ?? Date.now;
   return {
     name: 'block-storage',
     async start(context) {
@@ -22,13 +33,28 @@ export function createBlockStorageServiceModule(): ServiceModule {
       await mkdir(storageRoot, { recursive: true });
       const files = createVolumeFiles(storageRoot);
       const lifecycle = createVolumeLifecycle(context.store, files);
-      const deps = { store: context.store, bus: context.bus, config, storageRoot };
+      const chunks = createChunkStore({ root: join(storageRoot, 'chunks') });
+      const snapshots = createSnapshotLifecycle({
+        store: context.store,
+        bus: context.bus,
+        logger: context.logger,
+        chunks,
+        files,
+        storageRoot,
+        now,
+      });
+      const deps = { store: context.store, bus: context.bus, config, storageRoot, now };
       return {
-        services: [{ service: BlockStorageService, impl: createBlockStorageApi(deps, files, lifecycle) }],
+        services: [
+          { service: BlockStorageService, impl: createBlockStorageApi(deps, files, lifecycle, snapshots) },
+        ],
         async run() {
           await lifecycle.sweep();
+          await snapshots.sweep();
         },
-        close: () => lifecycle.drain(),
+        async close() {
+          await Promise.all([lifecycle.drain(), snapshots.close()]);
+        },
       };
     },
   };

@@ -9,4 +9,6 @@ export interface ApiDeps {
   config: StorageConfig;
   /** Absolute directory of the volumes' bytes. */
   storageRoot: string;
+  /** The clock, epoch ms; tests move it instead of waiting (the 15-second snapshot rule). */
+  now: () => number;
 }

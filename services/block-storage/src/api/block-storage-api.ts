@@ -6,9 +6,11 @@
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
 import { assembleService } from '@nimbus/service-kit';
+import type { SnapshotLifecycle } from '../state/snapshot-lifecycle.js';
 import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
+import { createSnapshotApi } from './snapshot-api.js';
 import { createVolumeApi } from './volume-api.js';
 import { createVolumeModificationApi } from './volume-modification-api.js';
 import { createVolumeTagApi } from './volume-tag-api.js';
@@ -17,11 +19,13 @@ export function createBlockStorageApi(
   deps: ApiDeps,
   files: VolumeFiles,
   lifecycle: VolumeLifecycle,
+  snapshots: SnapshotLifecycle,
 ): ServiceImpl<typeof BlockStorageService> {
   return assembleService(
     BlockStorageService,
-    createVolumeApi(deps, files, lifecycle),
+    createVolumeApi(deps, files, lifecycle, snapshots),
     createVolumeModificationApi(deps, files, lifecycle),
     createVolumeTagApi(deps),
+    createSnapshotApi(deps, files, snapshots),
   );
 }

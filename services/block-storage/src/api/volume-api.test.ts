@@ -245,9 +245,11 @@ describe('volumes over gRPC', () => {
   });
 
   it('answers UnsupportedOperation for actions of later slices', async () => {
-    expect(await errorCode(bs.client.createSnapshot({ volumeId: 'vol-0123456789abcdef0' }))).toBe(
-      'UnsupportedOperation',
-    );
+    expect(
+      await errorCode(
+        bs.client.attachVolume({ volumeId: 'vol-0123456789abcdef0', instanceId: 'i-0123456789abcdef0' }),
+      ),
+    ).toBe('UnsupportedOperation');
   });
 
   it('removes, at start, an old volume file that no record owns, and keeps the ones that have records', async () => {

@@ -28,6 +28,9 @@ import {
   StorageErrorCode,
 } from '../domain/storage-errors.js';
 import { resolveVolumeSpec } from '../domain/volume-types.js';
+import type { SnapshotLifecycle } from '../state/snapshot-lifecycle.js';
+import { getSnapshot } from '../state/snapshot-lookups.js';
+import type { SnapshotRecord } from '../state/snapshot-records.js';
 import { storageKeys } from '../state/storage-keys.js';
 import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import { getVolume, requireVolumeId, volumeNotFound } from '../state/volume-lookups.js';
@@ -77,8 +80,26 @@ export async function selectVolumes(
   return volumeIds.length === 0 ? all : all.filter((v) => volumeIds.includes(v.volumeId));
 }
 
-export function createVolumeApi(deps: ApiDeps, files: VolumeFiles, lifecycle: VolumeLifecycle): VolumeApi {
+export function createVolumeApi(
+  deps: ApiDeps,
+  files: VolumeFiles,
+  lifecycle: VolumeLifecycle,
+  snapshotWork: SnapshotLifecycle,
+): VolumeApi {
   const volumes = createRecords<VolumeRecord>(deps.store);
+  const snapshots = createRecords<SnapshotRecord>(deps.store);
+
+  /** A completed snapshot of the caller's to make a volume from. */
+  const usableSnapshot = async (accountId: string, snapshotId: string): Promise<SnapshotRecord> => {
+    const { value } = await getSnapshot(snapshots, accountId, snapshotId);
+    if (value.state !== 'completed') {
+      throw new StorageError(
+        StorageErrorCode.IncorrectState,
+        `Snapshot is in invalid state - ${value.state}`,
+      );
+    }
+    return value;
+  };
   const clientTokens = createRecords<ClientTokenRecord>(deps.store);
 
   /** The volume a client token made before, if the arguments match; IdempotentParameterMismatch if not. */
@@ -101,11 +122,11 @@ export function createVolumeApi(deps: ApiDeps, files: VolumeFiles, lifecycle: Vo
       if (!deps.config.zones.includes(request.availabilityZone)) {
         throw invalidParameterValue(`Invalid availability zone: [${request.availabilityZone}]`);
       }
-      if (request.snapshotId !== '') {
-        // No snapshot exists before the snapshot slice lands.
-        throw new StorageError(
-          StorageErrorCode.InvalidSnapshotNotFound,
-          `The snapshot '${request.snapshotId}' does not exist.`,
+      const snapshot =
+        request.snapshotId === '' ? undefined : await usableSnapshot(accountId, request.snapshotId);
+      if (snapshot && request.size !== 0 && request.size < snapshot.volumeSize) {
+        throw invalidParameterValue(
+          `Volume of ${request.size}GiB is too small for snapshot '${snapshot.snapshotId}'; minimum is ${snapshot.volumeSize}GiB`,
         );
       }
       if (request.clientToken.length > 64) {
@@ -113,14 +134,14 @@ export function createVolumeApi(deps: ApiDeps, files: VolumeFiles, lifecycle: Vo
       }
       const spec = resolveVolumeSpec({
         volumeType: request.volumeType,
-        size: request.size === 0 ? undefined : request.size,
+        size: request.size === 0 ? snapshot?.volumeSize : request.size,
         iops: request.iops === 0 ? undefined : request.iops,
         throughput: request.throughput === 0 ? undefined : request.throughput,
         multiAttachEnabled: request.multiAttachEnabled,
       });
       const tags = tagsFor('volume', request.tagSpecifications);
       const digest = createHash('sha256')
-        .update(JSON.stringify([request.availabilityZone, spec, request.encrypted, tags]))
+        .update(JSON.stringify([request.availabilityZone, spec, request.encrypted, tags, request.snapshotId]))
         .digest('hex');
       if (request.clientToken) {
         const made = await earlier(accountId, request.clientToken, digest);
@@ -135,13 +156,18 @@ export function createVolumeApi(deps: ApiDeps, files: VolumeFiles, lifecycle: Vo
         availabilityZone: request.availabilityZone,
         state: 'creating',
         createTime: new Date().toISOString(),
-        snapshotId: '',
-        encrypted: request.encrypted,
+        snapshotId: request.snapshotId,
+        encrypted: request.encrypted || (snapshot?.encrypted ?? false),
         attachments: [],
         tags,
       };
       const key = storageKeys.volume(accountId, record.volumeId);
-      await files.create(record.volumeId, record.size);
+      // Claimed before the record exists, so that a start-up sweep running now does not restore it twice.
+      if (snapshot) snapshotWork.claim(record.volumeId);
+      await files.create(record.volumeId, record.size).catch((error: unknown) => {
+        snapshotWork.release(record.volumeId);
+        throw error;
+      });
       const ops = [{ type: 'create' as const, key, value: JSON.stringify(record) }];
       if (request.clientToken) {
         const claim: ClientTokenRecord = { volumeId: record.volumeId, arguments: digest };
@@ -155,17 +181,20 @@ export function createVolumeApi(deps: ApiDeps, files: VolumeFiles, lifecycle: Vo
       try {
         written = (await deps.store.txn(ops)).ok;
       } catch (error) {
+        snapshotWork.release(record.volumeId);
         await files.remove(record.volumeId);
         throw error;
       }
       if (!written) {
+        snapshotWork.release(record.volumeId);
         await files.remove(record.volumeId);
         // The same token won by a concurrent call: answer as it did.
         const made = request.clientToken && (await earlier(accountId, request.clientToken, digest));
         if (made) return { volume: volumeView(made) };
         throw new StorageError('InternalError', 'The volume could not be recorded; try again.');
       }
-      lifecycle.later(() => lifecycle.markAvailable(key));
+      if (snapshot) snapshotWork.restoreVolume(key);
+      else lifecycle.later(() => lifecycle.markAvailable(key));
       return { volume: volumeView(record) };
     },
 

@@ -1,5 +1,5 @@
 /**
- * CreateTags and DeleteTags on volumes (snapshots join with their slice).
+ * CreateTags and DeleteTags on volumes and snapshots.
  * Every resource is checked before any is changed, so an unknown id changes nothing.
  */
 import { create } from '@bufbuild/protobuf';
@@ -8,6 +8,8 @@ import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/bloc
 import type { ServiceImpl } from '@nimbus/runtime';
 import { createRecords, dryRunOperation, type StoredTag, tagsFor } from '@nimbus/service-kit';
 import { invalidParameterValue, missingParameter } from '../domain/storage-errors.js';
+import { getSnapshot } from '../state/snapshot-lookups.js';
+import type { SnapshotRecord } from '../state/snapshot-records.js';
 import { getVolume } from '../state/volume-lookups.js';
 import type { VolumeRecord } from '../state/volume-records.js';
 import type { ApiDeps } from './api-deps.js';
@@ -18,6 +20,23 @@ const maxTags = 50;
 
 export function createVolumeTagApi(deps: ApiDeps): VolumeTagApi {
   const volumes = createRecords<VolumeRecord>(deps.store);
+  const snapshots = createRecords<SnapshotRecord>(deps.store);
+
+  /** Reads a resource's tags and writes them back changed; false when the record changed meanwhile. */
+  const resource = async (accountId: string, id: string) => {
+    if (id.startsWith('snap-')) {
+      const snapshot = await getSnapshot(snapshots, accountId, id);
+      return {
+        tags: snapshot.value.tags,
+        write: (tags: StoredTag[]) => snapshots.update(snapshot, { ...snapshot.value, tags }),
+      };
+    }
+    const volume = await getVolume(volumes, accountId, id);
+    return {
+      tags: volume.value.tags,
+      write: (tags: StoredTag[]) => volumes.update(volume, { ...volume.value, tags }),
+    };
+  };
 
   const retag = async (
     accountId: string,
@@ -26,15 +45,15 @@ export function createVolumeTagApi(deps: ApiDeps): VolumeTagApi {
     change: (tags: StoredTag[]) => StoredTag[],
   ) => {
     if (resources.length === 0) throw missingParameter('ResourceId');
-    for (const id of resources) await getVolume(volumes, accountId, id);
+    for (const id of resources) await resource(accountId, id);
     if (dryRun) throw dryRunOperation();
     for (const id of resources) {
       for (;;) {
-        const volume = await getVolume(volumes, accountId, id);
-        const tags = change(volume.value.tags);
+        const current = await resource(accountId, id);
+        const tags = change(current.tags);
         if (tags.length > maxTags)
           throw invalidParameterValue(`A resource can have at most ${maxTags} tags.`);
-        if (await volumes.update(volume, { ...volume.value, tags })) break;
+        if (await current.write(tags)) break;
       }
     }
   };

@@ -4,6 +4,8 @@
  *   volumes/<account>/<vol-id>                 VolumeRecord
  *   volume-modifications/<account>/<vol-id>    VolumeModificationRecord (the latest per volume)
  *   client-tokens/<account>/<token>            ClientTokenRecord (CreateVolume idempotency)
+ *   snapshots/<account>/<snap-id>              SnapshotRecord
+ *   snapshot-starts/<account>/<vol-id>         SnapshotStartRecord (the 15-second rule)
  */
 const root = '/nimbus/storage';
 
@@ -15,6 +17,10 @@ export const storageKeys = {
   modifications: (accountId: string) => `${root}/volume-modifications/${accountId}/`,
   modification: (accountId: string, volumeId: string) =>
     `${root}/volume-modifications/${accountId}/${volumeId}`,
+  allSnapshots: () => `${root}/snapshots/`,
+  snapshots: (accountId: string) => `${root}/snapshots/${accountId}/`,
+  snapshot: (accountId: string, snapshotId: string) => `${root}/snapshots/${accountId}/${snapshotId}`,
+  snapshotStart: (accountId: string, volumeId: string) => `${root}/snapshot-starts/${accountId}/${volumeId}`,
   clientToken: (accountId: string, token: string) =>
     `${root}/client-tokens/${accountId}/${encodeURIComponent(token)}`,
 };

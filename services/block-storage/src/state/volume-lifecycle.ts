@@ -84,7 +84,8 @@ export function createVolumeLifecycle(store: Store, files: VolumeFiles): VolumeL
       const all = await volumes.list(storageKeys.allVolumes());
       const owned = new Set(all.map((r) => r.value.volumeId));
       for (const { key, value } of all) {
-        if (value.state === 'creating') await lifecycle.markAvailable(key);
+        // A volume made from a snapshot becomes available once restored: the snapshot lifecycle's sweep.
+        if (value.state === 'creating' && value.snapshotId === '') await lifecycle.markAvailable(key);
         if (value.state === 'deleting') await lifecycle.finishDeletion(value.ownerId, value.volumeId);
       }
       for (const { key, value } of await modifications.list(storageKeys.allModifications())) {

@@ -33,6 +33,8 @@ export interface BlockStorageUnderTest {
   /** Calls as account B, to check that accounts do not see each other. */
   otherAccount: Client<typeof BlockStorageService>;
   store: Store;
+  /** The bus the service publishes on. */
+  bus: EventBus;
   storageRoot: string;
   /** Stops the service and starts it again on the same store and storage root, as a process restart does. */
   restart(): Promise<void>;
@@ -42,7 +44,12 @@ export interface BlockStorageUnderTest {
  * The usual start of a test file: real etcd and NATS, the service on them,
  * started before the file's tests and stopped after them.
  */
-export function useBlockStorageUnderTest(): BlockStorageUnderTest {
+export interface BlockStorageUnderTestOptions {
+  /** The service's clock, epoch ms (default `Date.now`). */
+  now?: () => number;
+}
+
+export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions = {}): BlockStorageUnderTest {
   let etcd: EtcdServer | undefined;
   let nats: NatsServer | undefined;
   let store: Store | undefined;
@@ -55,7 +62,7 @@ export function useBlockStorageUnderTest(): BlockStorageUnderTest {
 
   const host = async () => {
     if (!store || !bus) throw new Error('no store');
-    hosted = await hostServiceModule(createBlockStorageServiceModule(), {
+    hosted = await hostServiceModule(createBlockStorageServiceModule(options), {
       store,
       bus,
       logger: createLogger({ service: 'block-storage', level: 'silent' }),
@@ -105,6 +112,10 @@ export function useBlockStorageUnderTest(): BlockStorageUnderTest {
     },
     get store() {
       return running().store;
+    },
+    get bus() {
+      if (!bus) throw new Error('the block-storage service runs only inside the tests of its file');
+      return bus;
     },
     get storageRoot() {
       return storageRoot;
