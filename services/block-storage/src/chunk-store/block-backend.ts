@@ -38,3 +38,26 @@ export interface BlockBackend {
 
 /** A block's hash is the sha256 of its bytes, as 64 lowercase hex digits. */
 export const BLOCK_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * Not part of `BlockBackend`: a backend that can read a block into a buffer
+ * of the caller's, which restores reuse instead of allocating one per block.
+ */
+export const READ_BLOCK_INTO = Symbol('readBlockInto');
+export interface ReadBlockInto {
+  /**
+   * Reads the block into `into` from its start; resolves to the block's
+   * length, which exceeds `into.length` (and only part was read) when it is
+   * longer. Throws {@link BlockNotFoundError} when absent.
+   */
+  [READ_BLOCK_INTO](hash: string, into: Buffer): Promise<number>;
+}
+
+/** Reads a block into `into` through {@link READ_BLOCK_INTO} when the backend has it, else by `get` and a copy. */
+export async function readBlockInto(backend: BlockBackend, hash: string, into: Buffer): Promise<number> {
+  const reader = (backend as Partial<ReadBlockInto>)[READ_BLOCK_INTO];
+  if (reader !== undefined) return reader.call(backend, hash, into);
+  const data = await backend.get(hash);
+  data.copy(into, 0, 0, Math.min(data.length, into.length));
+  return data.length;
+}

@@ -1,3 +1,5 @@
+import { type Hasher, type HashWorkers, hashHere } from './hash-workers.js';
+
 /**
  * Runs `work(item)` for every item with at most `concurrency` in flight. On
  * the first failure (or when `signal` aborts) it starts no more items, waits
@@ -29,4 +31,30 @@ export async function forEachBounded<T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, (_, id) => worker(id)));
   if (failure !== undefined) throw failure.error;
   signal?.throwIfAborted();
+}
+
+/**
+ * One reusable block buffer per lane. Buffers to be hashed on worker threads
+ * are views of one SharedArrayBuffer, which the threads read in place.
+ */
+export function laneBuffers(lanes: number, blockSize: number, shared: boolean): Buffer[] {
+  const memory = shared ? new SharedArrayBuffer(lanes * blockSize) : new ArrayBuffer(lanes * blockSize);
+  return Array.from({ length: lanes }, (_, lane) => Buffer.from(memory, lane * blockSize, blockSize));
+}
+
+/**
+ * Work of this many bytes or more is hashed on the store's worker threads;
+ * less is hashed on the calling thread, as starting the threads (about 25 ms)
+ * would cost more than it saves, e.g. for an incremental snapshot of a few blocks.
+ */
+export const HASH_ON_THREADS_MIN_BYTES = 32 << 20;
+
+/** Calls `fn` with a sha256 hasher: on the store's threads for large work, else on this thread. */
+export function withHasher<T>(
+  options: { hashWorkers: HashWorkers },
+  bytes: number,
+  fn: (sha256: Hasher, onThreads: boolean) => Promise<T>,
+): Promise<T> {
+  if (bytes < HASH_ON_THREADS_MIN_BYTES) return fn(hashHere, false);
+  return options.hashWorkers.run((sha256) => fn(sha256, true));
 }

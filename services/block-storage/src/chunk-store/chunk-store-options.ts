@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BlockBackend } from './block-backend.js';
 import { createFsBlockBackend } from './fs-block-backend.js';
 import { createFsManifestStore } from './fs-manifest-store.js';
+import { createHashWorkers, type HashWorkers } from './hash-workers.js';
 import type { ManifestStore } from './manifest.js';
 
 /** 1 MiB: big enough for large sequential reads and few files (1,024 per GiB), small enough that changing 1% of a volume stores about 1% new bytes. */
@@ -39,6 +40,8 @@ export interface ResolvedChunkStoreOptions {
   concurrency: number;
   durable: boolean;
   verifyOnRestore: boolean;
+  /** sha256 threads, shared by the store's snapshots and restores; running only while one is. */
+  hashWorkers: HashWorkers;
 }
 
 export function resolveChunkStoreOptions(options: ChunkStoreOptions): ResolvedChunkStoreOptions {
@@ -63,5 +66,6 @@ export function resolveChunkStoreOptions(options: ChunkStoreOptions): ResolvedCh
     concurrency,
     durable,
     verifyOnRestore: options.verifyOnRestore ?? true,
+    hashWorkers: createHashWorkers(),
   };
 }

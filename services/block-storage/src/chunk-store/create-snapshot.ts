@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
-import { forEachBounded } from './block-pool.js';
+import { forEachBounded, laneBuffers, withHasher } from './block-pool.js';
 import type { ResolvedChunkStoreOptions } from './chunk-store-options.js';
+import type { Hasher } from './hash-workers.js';
 import { blockCount, SNAPSHOT_ID, type SnapshotManifest } from './manifest.js';
 import type { ProgressListener } from './progress.js';
 
@@ -75,44 +75,48 @@ export async function createSnapshot(
     let blocksDone = total - toRead.length;
     onProgress?.({ blocksDone, blocksTotal: total });
     const zeros = Buffer.alloc(blockSize);
-    const buffers = Array.from({ length: Math.min(concurrency, toRead.length) }, () =>
-      Buffer.allocUnsafe(blockSize),
-    );
     /** Blocks being stored by this snapshot, so that equal blocks in flight are written once. */
     const storing = new Map<string, Promise<void>>();
     let blocksStored = 0;
     let bytesStored = 0;
 
-    await forEachBounded(
-      toRead,
-      concurrency,
-      async (index, worker) => {
-        const offset = index * blockSize;
-        const length = Math.min(blockSize, volumeSize - offset);
-        const data = (buffers[worker] as Buffer).subarray(0, length);
-        await readFully(volume, data, offset);
-        if (data.equals(zeros.subarray(0, length))) {
-          hashes[index] = null;
-        } else {
-          const hash = createHash('sha256').update(data).digest('hex');
-          hashes[index] = hash;
-          let stored = storing.get(hash);
-          if (stored === undefined) {
-            stored = (async () => {
-              if (await backend.has(hash)) return;
-              await backend.put(hash, data);
-              blocksStored++;
-              bytesStored += length;
-            })();
-            storing.set(hash, stored);
+    // Each lane reads a block into its own buffer, hashes it (on a worker thread) and stores it, so
+    // the lanes together keep reads, hashing and writes going at once.
+    const bytesToRead = toRead.length * blockSize;
+    await withHasher(options, bytesToRead, async (sha256: Hasher, onThreads: boolean) => {
+      const buffers = laneBuffers(Math.min(concurrency, toRead.length), blockSize, onThreads);
+      await forEachBounded(
+        toRead,
+        concurrency,
+        async (index, lane) => {
+          const offset = index * blockSize;
+          const length = Math.min(blockSize, volumeSize - offset);
+          const data = (buffers[lane] as Buffer).subarray(0, length);
+          await readFully(volume, data, offset);
+          // A block of zeros (a hole, or zeros written) is never hashed nor stored.
+          if (data.equals(zeros.subarray(0, length))) {
+            hashes[index] = null;
+          } else {
+            const hash = await sha256(data);
+            hashes[index] = hash;
+            let stored = storing.get(hash);
+            if (stored === undefined) {
+              stored = (async () => {
+                if (await backend.has(hash)) return;
+                await backend.put(hash, data);
+                blocksStored++;
+                bytesStored += length;
+              })();
+              storing.set(hash, stored);
+            }
+            await stored;
           }
-          await stored;
-        }
-        blocksDone++;
-        onProgress?.({ blocksDone, blocksTotal: total });
-      },
-      signal,
-    );
+          blocksDone++;
+          onProgress?.({ blocksDone, blocksTotal: total });
+        },
+        signal,
+      );
+    });
 
     // Blocks first, durably; the manifest last, so it never names a block that is not fully written.
     await backend.sync();

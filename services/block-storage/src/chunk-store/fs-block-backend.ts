@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockBackend } from './block-backend.js';
-import { BLOCK_HASH } from './block-backend.js';
+import { BLOCK_HASH, READ_BLOCK_INTO, type ReadBlockInto } from './block-backend.js';
 import { BlockNotFoundError } from './errors.js';
 import { fsyncDir, isErrno, writeNewFile } from './fs-sync.js';
 
@@ -19,7 +19,7 @@ export interface FsBlockBackendOptions {
  * worst a temp file (removed by `removeLeftovers`), never a torn block.
  * One process owns a root at a time.
  */
-export function createFsBlockBackend(options: FsBlockBackendOptions): BlockBackend {
+export function createFsBlockBackend(options: FsBlockBackendOptions): BlockBackend & ReadBlockInto {
   const { root, durable = true } = options;
   const blocksDir = join(root, 'blocks');
   const tmpDir = join(root, 'tmp');
@@ -58,6 +58,27 @@ export function createFsBlockBackend(options: FsBlockBackendOptions): BlockBacke
       } catch (error) {
         if (isErrno(error, 'ENOENT')) throw new BlockNotFoundError(hash);
         throw error;
+      }
+    },
+    async [READ_BLOCK_INTO](hash, into) {
+      let file: Awaited<ReturnType<typeof open>>;
+      try {
+        file = await open(pathOf(hash).file, 'r');
+      } catch (error) {
+        if (isErrno(error, 'ENOENT')) throw new BlockNotFoundError(hash);
+        throw error;
+      }
+      try {
+        const { size } = await file.stat();
+        let done = 0;
+        while (done < Math.min(size, into.length)) {
+          const { bytesRead } = await file.read(into, done, into.length - done, done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return size > into.length ? size : done;
+      } finally {
+        await file.close();
       }
     },
     async has(hash) {

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { forEachBounded } from './block-pool.js';
+import { readBlockInto } from './block-backend.js';
+import { forEachBounded, laneBuffers, withHasher } from './block-pool.js';
 import type { ResolvedChunkStoreOptions } from './chunk-store-options.js';
 import { BlockCorruptedError } from './errors.js';
 import type { ProgressListener } from './progress.js';
@@ -33,28 +34,36 @@ export async function restoreSnapshot(
   try {
     // Holes are never written, so they stay sparse.
     await volume.truncate(volumeSize);
-    await forEachBounded(
-      stored,
-      concurrency,
-      async ({ hash, index }) => {
-        const data = await backend.get(hash);
-        const offset = index * blockSize;
-        const expected = Math.min(blockSize, volumeSize - offset);
-        if (verifyOnRestore) {
-          const actual = createHash('sha256').update(data).digest('hex');
-          if (actual !== hash) throw new BlockCorruptedError(hash, actual);
-        }
-        if (data.length !== expected) throw new BlockCorruptedError(hash, `a block of ${data.length} bytes`);
-        let written = 0;
-        while (written < data.length) {
-          const r = await volume.write(data, written, data.length - written, offset + written);
-          written += r.bytesWritten;
-        }
-        blocksDone++;
-        onProgress?.({ blocksDone, blocksTotal });
-      },
-      signal,
-    );
+    // Lanes as in createSnapshot: each reads a block into its own buffer, checks it (on a worker thread) and writes it.
+    const verifiedBytes = verifyOnRestore ? stored.length * blockSize : 0;
+    await withHasher(options, verifiedBytes, async (sha256, onThreads) => {
+      const buffers = laneBuffers(Math.min(concurrency, stored.length), blockSize, onThreads);
+      await forEachBounded(
+        stored,
+        concurrency,
+        async ({ hash, index }, lane) => {
+          const buffer = buffers[lane] as Buffer;
+          const length = await readBlockInto(backend, hash, buffer);
+          const offset = index * blockSize;
+          const expected = Math.min(blockSize, volumeSize - offset);
+          if (length > buffer.length) throw new BlockCorruptedError(hash, `a block of ${length} bytes`);
+          const data = buffer.subarray(0, length);
+          if (verifyOnRestore) {
+            const actual = await sha256(data);
+            if (actual !== hash) throw new BlockCorruptedError(hash, actual);
+          }
+          if (length !== expected) throw new BlockCorruptedError(hash, `a block of ${length} bytes`);
+          let written = 0;
+          while (written < length) {
+            const r = await volume.write(data, written, length - written, offset + written);
+            written += r.bytesWritten;
+          }
+          blocksDone++;
+          onProgress?.({ blocksDone, blocksTotal });
+        },
+        signal,
+      );
+    });
     if (durable) await volume.sync();
     await volume.close();
     await rename(tmp, volumePath);
