@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { errorCode, refusal } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
 import { describe, expect, it } from 'vitest';
-import { useBlockStorageUnderTest } from '../testing/block-storage-under-test.js';
+import { storageKeys } from '../state/storage-keys.js';
+import { accountA, useBlockStorageUnderTest } from '../testing/block-storage-under-test.js';
 
 const bs = useBlockStorageUnderTest();
 const GiB = 1024 ** 3;
@@ -155,6 +156,18 @@ describe('volumes over gRPC', () => {
       if (o.status === 'rejected')
         expect(['InvalidVolume.NotFound', 'IncorrectState']).toContain((o.reason as { code: string }).code);
     }
+    expect(existsSync(fileOf(id))).toBe(false);
+  });
+
+  it('deletes a volume that failed, as EC2 allows', async () => {
+    const id = await availableVolume({ availabilityZone: 'nimbus-1a', size: 1 });
+    // A failed restore leaves a volume in `error`: put one there as that would.
+    const key = storageKeys.volume(accountA, id);
+    const kv = await bs.store.get(key);
+    const record = JSON.parse(kv?.value ?? '{}') as { state: string };
+    await bs.store.update(key, JSON.stringify({ ...record, state: 'error' }), kv?.modRevision ?? 0);
+    await bs.client.deleteVolume({ volumeId: id });
+    expect(await errorCode(bs.client.describeVolumes({ volumeIds: [id] }))).toBe('InvalidVolume.NotFound');
     expect(existsSync(fileOf(id))).toBe(false);
   });
 

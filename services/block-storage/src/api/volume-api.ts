@@ -211,13 +211,13 @@ export function createVolumeApi(
     async deleteVolume(request, { accountId }) {
       const first = await getVolume(volumes, accountId, request.volumeId);
       if (request.dryRun) {
-        if (first.value.state !== 'available') throw notDeletable(first.value);
+        if (!deletable(first.value)) throw notDeletable(first.value);
         throw dryRunOperation();
       }
       for (;;) {
         const record = await volumes.get(storageKeys.volume(accountId, request.volumeId));
         if (!record) throw volumeNotFound(request.volumeId);
-        if (record.value.state !== 'available') throw notDeletable(record.value);
+        if (!deletable(record.value)) throw notDeletable(record.value);
         if (await volumes.update(record, { ...record.value, state: 'deleting' })) break;
       }
       await lifecycle.finishDeletion(accountId, request.volumeId);
@@ -250,6 +250,11 @@ export function createVolumeApi(
   };
 }
 
+/** EC2 deletes a volume that is available, or one that failed (`error`), never one in use or changing. */
+function deletable(volume: VolumeRecord): boolean {
+  return volume.state === 'available' || volume.state === 'error';
+}
+
 function notDeletable(volume: VolumeRecord): StorageError {
   if (volume.state === 'in-use' || volume.attachments.length > 0) {
     const instances = volume.attachments.map((a) => a.instanceId).join(', ');
@@ -260,6 +265,6 @@ function notDeletable(volume: VolumeRecord): StorageError {
   }
   return new StorageError(
     StorageErrorCode.IncorrectState,
-    `The volume '${volume.volumeId}' is '${volume.state}' and cannot be deleted; it must be 'available'.`,
+    `The volume '${volume.volumeId}' is '${volume.state}' and cannot be deleted; it must be 'available' or 'error'.`,
   );
 }
