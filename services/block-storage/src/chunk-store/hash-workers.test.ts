@@ -40,10 +40,16 @@ describe('hash workers', () => {
     const workers = createHashWorkers(2);
     const data = Buffer.from('block');
     let release = (): void => {};
+    let held = (): void => {};
+    // Resolves once the first run holds its threads and waits, so that releasing it is never a no-op.
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
     const first = workers.run(async (hash) => {
       await hash(data);
       await new Promise<void>((resolve) => {
         release = resolve;
+        held();
       });
     });
     const second = workers.run(async (hash) => {
@@ -52,6 +58,7 @@ describe('hash workers', () => {
       throw new Error('failed by the test');
     });
     await expect(second).rejects.toThrow('failed by the test');
+    await holding;
     expect(workers.threadsAlive).toBe(2);
     release();
     await first;
