@@ -1,0 +1,2 @@
+// The @nimbus/compute package's public surface; filled as its modules land.
+export {};

@@ -1,0 +1,2 @@
+// The @nimbus/image package's public surface; filled as its modules land.
+export {};

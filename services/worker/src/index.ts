@@ -1,0 +1,2 @@
+// The @nimbus/worker package's public surface; filled as its modules land.
+export {};
