@@ -11,6 +11,8 @@ export interface CallContext {
   readonly requestId: string;
   /** The twelve-digit account the caller acts as, as established by the authenticator. */
   readonly accountId: string;
+  /** Whether the caller is another Nimbus service acting for `accountId` (the region's service token). */
+  readonly service: boolean;
   /** The full method path: `/nimbus.compute.v1.ComputeService/RunInstances`. */
   readonly method: string;
   /** When the caller stops waiting, if it set a deadline. */

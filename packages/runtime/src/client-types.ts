@@ -5,6 +5,11 @@ export interface CallOptions {
   /** Milliseconds from now until the call's deadline. */
   deadlineMs?: number;
   requestId?: string;
+  /**
+   * The account to act for (`x-nimbus-account`): honoured for a client holding
+   * the region's service token (and by the development authenticator).
+   */
+  accountId?: string;
   /** Cancels the call when aborted. */
   signal?: AbortSignal;
 }

@@ -128,6 +128,7 @@ export function createClient<S extends DescService>(
     const metadata = defaults.clone();
     const requestId = callOptions?.requestId ?? options.requestId;
     if (requestId) metadata.set(REQUEST_ID_KEY, requestId);
+    if (callOptions?.accountId) metadata.set(ACCOUNT_KEY, callOptions.accountId);
     const deadlineMs = callOptions?.deadlineMs ?? options.deadlineMs;
     return [metadata, deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs }];
   };

@@ -24,6 +24,7 @@ export interface GrpcServerCall {
 export class GrpcInboundCall implements InboundCall {
   requestId = '';
   accountId = '';
+  service = false;
   deadline: Date | undefined = undefined;
   readonly header = new Metadata();
   readonly trailer = new Metadata();

@@ -32,6 +32,8 @@ export interface InboundCall {
   send(message: unknown): Promise<void>;
   requestId: string;
   accountId: string;
+  /** Whether the caller is a Nimbus service acting for `accountId`. */
+  service: boolean;
   deadline: Date | undefined;
 }
 

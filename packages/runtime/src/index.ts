@@ -1,4 +1,10 @@
-export { type Authenticator, devAccount, type Identity, staticTokens } from './authenticator.js';
+export {
+  type Authenticator,
+  devAccount,
+  type Identity,
+  staticTokens,
+  withServiceToken,
+} from './authenticator.js';
 export type { CallContext } from './call-context.js';
 export { type ClientOptions, createClient } from './client.js';
 export type {

@@ -24,6 +24,7 @@ export function contextOf(call: InboundCall): CallContext {
   return {
     requestId: call.requestId,
     accountId: call.accountId,
+    service: call.service,
     method: call.path,
     deadline: call.deadline,
     get signal() {

@@ -10,7 +10,9 @@ import type { DescService } from '@bufbuild/protobuf';
 import { type EventBus, openNatsEventBus } from '@nimbus/events';
 import { openEtcdStore, type Store } from '@nimbus/store';
 import type { Logger } from 'pino';
-import { staticTokens } from './authenticator.js';
+import { staticTokens, withServiceToken } from './authenticator.js';
+import { createClient } from './client.js';
+import type { Client } from './client-types.js';
 import { ConfigError, type ConfigSpec, readConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { runService, type ServiceState } from './run-service.js';
@@ -27,6 +29,12 @@ export interface ServiceContext {
   endpoints: Readonly<Record<string, string>>;
   /** The environment its own settings come from: `readConfig(spec, context.env)`. */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * A client of another service of the region, by its name in `endpoints`,
+   * holding the region's service token (`NIMBUS_SERVICE_TOKEN`): each call says
+   * which account it acts for (`{ accountId }`). Closed by the host at stop.
+   */
+  connect<S extends DescService>(service: S, name: string): Client<S>;
 }
 
 export interface ServiceParts {
@@ -76,6 +84,12 @@ const hostingSpec = {
     env: 'NIMBUS_ENDPOINTS',
     default: '{}',
     description: 'JSON object of the other services: name -> host:port',
+  },
+  serviceToken: {
+    env: 'NIMBUS_SERVICE_TOKEN',
+    default: '',
+    description:
+      "the region's secret for calls between its services (at least 16 characters): needed to call another service, and to be called by one",
   },
   shutdownGraceMs: {
     env: 'NIMBUS_SHUTDOWN_GRACE',
@@ -143,6 +157,9 @@ function splitHostPort(listen: string): { host: string; port: number } {
 function hostingConfig(env: Readonly<Record<string, string | undefined>>) {
   const config = readConfig(hostingSpec, env);
   const { host: bindHost, port } = splitHostPort(config.listen);
+  if (config.serviceToken && config.serviceToken.length < 16) {
+    throw invalid(hostingSpec.serviceToken, 'is shorter than 16 characters');
+  }
   return {
     config,
     tokens: parseTokens(config.authTokens),
@@ -159,25 +176,50 @@ export async function hostServiceModule(
 ): Promise<HostedService> {
   const { config, tokens, endpoints, bindHost, port } = hostingConfig(host.env);
   const name = host.env.NIMBUS_SERVICE_NAME ?? module.name;
-  const parts = await module.start({
-    name,
-    logger: host.logger,
-    store: host.store,
-    bus: host.bus,
-    endpoints,
-    env: host.env,
-  });
+  const clients: Client<DescService>[] = [];
+  const closeClients = () => {
+    for (const client of clients.splice(0)) client.close();
+  };
+  const connect = <S extends DescService>(service: S, target: string): Client<S> => {
+    const address = endpoints[target];
+    if (address === undefined) {
+      throw invalid(hostingSpec.endpoints, `has no '${target}', which ${name} calls`);
+    }
+    if (!config.serviceToken) {
+      throw invalid(hostingSpec.serviceToken, `is not set, and ${name} calls '${target}'`);
+    }
+    const client = createClient(service, address, { token: config.serviceToken });
+    clients.push(client as unknown as Client<DescService>);
+    return client;
+  };
+  let parts: ServiceParts;
+  try {
+    parts = await module.start({
+      name,
+      logger: host.logger,
+      store: host.store,
+      bus: host.bus,
+      endpoints,
+      env: host.env,
+      connect,
+    });
+  } catch (error) {
+    closeClients();
+    throw error;
+  }
+  const users = staticTokens(tokens);
   let server: ReturnType<typeof createServer>;
   let bound: number;
   try {
     server = createServer({
       logger: host.logger,
-      authenticator: staticTokens(tokens),
+      authenticator: config.serviceToken ? withServiceToken(users, config.serviceToken) : users,
       services: parts.services,
     });
     bound = await server.listen(bindHost, port);
   } catch (error) {
     await parts.close?.();
+    closeClients();
     throw error;
   }
   const background = new AbortController();
@@ -193,6 +235,7 @@ export async function hostServiceModule(
       background.abort();
       await running;
       await parts.close?.();
+      closeClients();
     },
   };
 }

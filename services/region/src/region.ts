@@ -4,6 +4,7 @@
  * endpoint map up front so that services which call each other can start in
  * any order. The result is written to `<home>/region.json`.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddedEventBus, type EventBus } from '@nimbus/events';
@@ -101,6 +102,8 @@ export async function startRegion(
       NIMBUS_BUS_SERVERS: backing.bus.servers.join(','),
       NIMBUS_ENDPOINTS: JSON.stringify(Object.fromEntries(planned.map((p) => [p.name, p.address]))),
       NIMBUS_AUTH_TOKENS: `${credentials.token}=${credentials.accountId}`,
+      // The services' secret for calling each other for an account; new at every start.
+      NIMBUS_SERVICE_TOKEN: randomBytes(24).toString('base64url'),
     };
     for (const service of planned) {
       signal?.throwIfAborted();

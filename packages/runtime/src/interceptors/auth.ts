@@ -15,6 +15,7 @@ export function authInterceptor(authenticator: Authenticator): ServerInterceptor
       );
     }
     call.accountId = identity.accountId;
+    call.service = identity.service === true;
     return next(call);
   };
 }
