@@ -6,6 +6,7 @@ export {
   translatingErrors,
 } from './api-edge.js';
 export { ApiError, invalidParameterCombination, invalidParameterValue, isApiError } from './api-error.js';
+export { argumentsDigest, type ClientTokens, checkClientToken, createClientTokens } from './client-tokens.js';
 export {
   compileFilters,
   type FilterFields,

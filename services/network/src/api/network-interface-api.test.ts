@@ -51,6 +51,32 @@ describe('network interfaces over gRPC', () => {
     await net.client.deleteSubnet({ subnetId });
   });
 
+  it('makes one interface per client token, also for callers racing with it', async () => {
+    const { subnetId } = await newSubnet('127.86.0.0/16', '127.86.1.0/24');
+    const ask = { subnetId, description: 'for i-0123', clientToken: 'launch-i-0123' };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => net.client.createNetworkInterface(ask)),
+    );
+    const ids = new Set(answers.map((a) => a.networkInterface?.networkInterfaceId));
+    expect(ids.size).toBe(1);
+    expect(answers.every((a) => a.clientToken === ask.clientToken)).toBe(true);
+    const inSubnet = await net.client.describeNetworkInterfaces({
+      filters: [{ name: 'subnet-id', values: [subnetId] }],
+    });
+    expect(inSubnet.networkInterfaces.map((n) => n.networkInterfaceId)).toEqual([...ids]);
+    expect(await errorCode(net.client.createNetworkInterface({ ...ask, description: 'other' }))).toBe(
+      'IdempotentParameterMismatch',
+    );
+    expect(
+      await errorCode(net.client.createNetworkInterface({ subnetId, clientToken: 'x'.repeat(65) })),
+    ).toBe('InvalidParameterValue');
+    // Once deleted, the token still names it: it is not made again.
+    await net.client.deleteNetworkInterface({ networkInterfaceId: [...ids][0] ?? '' });
+    expect(await errorCode(net.client.createNetworkInterface(ask))).toBe(
+      'InvalidNetworkInterfaceID.NotFound',
+    );
+  });
+
   it('publishes created and deleted events for every interface', async () => {
     const { subnetId } = await newSubnet('127.82.0.0/16', '127.82.1.0/24');
     const seen: string[] = [];

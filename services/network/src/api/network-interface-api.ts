@@ -12,8 +12,11 @@ import { randomBytes } from 'node:crypto';
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
 import {
+  argumentsDigest,
+  checkClientToken,
   checkIdsWithoutMaxResults,
   compileFilters,
+  createClientTokens,
   createRecords,
   dryRunOperation,
   pageOf,
@@ -84,6 +87,18 @@ export function createNetworkInterfaceApi(
   const publicIps = createInterfacePublicIps(deps.store);
   const now = deps.now ?? Date.now;
   const deletion = createSubnetDeletion(state, now);
+  const clientTokens = createClientTokens(deps.store, vpcKeys.interfaceClientToken);
+  /** The interface an earlier call with this token made, as it is now. */
+  const madeBefore = async (accountId: string, token: string, digest: string) => {
+    const id = await clientTokens.earlier(accountId, token, digest);
+    if (id === undefined) return undefined;
+    const made = await interfaces.get(vpcKeys.networkInterface(accountId, id));
+    if (!made) throw notFound(ResourceKinds.networkInterface, id);
+    return {
+      networkInterface: toNetworkInterface(made.value, await groupNames(accountId)),
+      clientToken: token,
+    };
+  };
   const groupNames = async (accountId: string) =>
     new Map(
       (await state.groups.list(vpcKeys.securityGroups(accountId))).map((g) => [
@@ -106,6 +121,18 @@ export function createNetworkInterfaceApi(
         count: request.secondaryPrivateIpAddressCount,
       };
       const tags = tagsFor('network-interface', request.tagSpecifications);
+      checkClientToken(request.clientToken);
+      const digest = argumentsDigest([
+        request.subnetId,
+        request.description,
+        wanted,
+        [...request.groups].sort(),
+        tags,
+      ]);
+      if (request.clientToken !== '') {
+        const made = await madeBefore(accountId, request.clientToken, digest);
+        if (made) return made;
+      }
       for (;;) {
         const subnet = await deletion.subnetForNewInterface(accountId, request.subnetId);
         const cidr = parseCidr(subnet.value.cidrBlock);
@@ -136,6 +163,9 @@ export function createNetworkInterfaceApi(
               txnOps.create(claimKey(ip), { networkInterfaceId: eni.networkInterfaceId }),
             ),
             txnOps.create(vpcKeys.networkInterface(accountId, eni.networkInterfaceId), eni),
+            ...(request.clientToken === ''
+              ? []
+              : [clientTokens.claim(accountId, request.clientToken, digest, eni.networkInterfaceId)]),
           ]);
         } finally {
           const failedKey = result.ok ? undefined : result.failedKey;
@@ -150,6 +180,14 @@ export function createNetworkInterfaceApi(
             networkInterface: toNetworkInterface(eni, await groupNames(accountId)),
             clientToken: request.clientToken,
           };
+        }
+        // The same token won by a concurrent call: answer as it did.
+        if (
+          request.clientToken !== '' &&
+          result.failedKey === vpcKeys.interfaceClientToken(accountId, request.clientToken)
+        ) {
+          const made = await madeBefore(accountId, request.clientToken, digest);
+          if (made) return made;
         }
         const requested = [wanted.primary, ...wanted.specific].find(
           (ip) => ip !== '' && claimKey(ip) === result.failedKey,

@@ -23,6 +23,9 @@ export const vpcKeys = {
   networkInterfaces: (accountId: string) => `${root}/network-interfaces/${accountId}/`,
   networkInterface: (accountId: string, networkInterfaceId: string) =>
     `${root}/network-interfaces/${accountId}/${networkInterfaceId}`,
+  /** CreateNetworkInterface's client tokens: which interface each made (service-kit client-tokens). */
+  interfaceClientToken: (accountId: string, token: string) =>
+    `${root}/interface-client-tokens/${accountId}/${encodeURIComponent(token)}`,
   privateIps: (accountId: string) => `${root}/private-ips/${accountId}/`,
   /** A subnet's private addresses in use: `<subnet-id>/<ip>`, each claimed by create-if-absent. */
   subnetPrivateIps: (accountId: string, subnetId: string) => `${root}/private-ips/${accountId}/${subnetId}/`,
