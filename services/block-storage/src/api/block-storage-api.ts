@@ -10,6 +10,7 @@ import type { SnapshotLifecycle } from '../state/snapshot-lifecycle.js';
 import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
+import { createImportSnapshotApi } from './import-snapshot-api.js';
 import { createSnapshotApi } from './snapshot-api.js';
 import { createVolumeApi } from './volume-api.js';
 import { createVolumeModificationApi } from './volume-modification-api.js';
@@ -27,5 +28,6 @@ export function createBlockStorageApi(
     createVolumeModificationApi(deps, files, lifecycle),
     createVolumeTagApi(deps),
     createSnapshotApi(deps, files, snapshots),
+    createImportSnapshotApi(deps, snapshots),
   );
 }

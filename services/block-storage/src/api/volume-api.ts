@@ -87,6 +87,7 @@ export function createVolumeApi(
   snapshotWork: SnapshotLifecycle,
 ): VolumeApi {
   const volumes = createRecords<VolumeRecord>(deps.store);
+  const view = (v: VolumeRecord) => volumeView(v, files.pathOf(v.volumeId));
   const snapshots = createRecords<SnapshotRecord>(deps.store);
 
   /** A completed snapshot of the caller's to make a volume from. */
@@ -145,7 +146,7 @@ export function createVolumeApi(
         .digest('hex');
       if (request.clientToken) {
         const made = await earlier(accountId, request.clientToken, digest);
-        if (made) return { volume: volumeView(made) };
+        if (made) return { volume: view(made) };
       }
       if (request.dryRun) throw dryRunOperation();
 
@@ -190,12 +191,12 @@ export function createVolumeApi(
         await files.remove(record.volumeId);
         // The same token won by a concurrent call: answer as it did.
         const made = request.clientToken && (await earlier(accountId, request.clientToken, digest));
-        if (made) return { volume: volumeView(made) };
+        if (made) return { volume: view(made) };
         throw new StorageError('InternalError', 'The volume could not be recorded; try again.');
       }
       if (snapshot) snapshotWork.restoreVolume(key);
       else lifecycle.later(() => lifecycle.markAvailable(key));
-      return { volume: volumeView(record) };
+      return { volume: view(record) };
     },
 
     async describeVolumes(request, { accountId }) {
@@ -205,7 +206,7 @@ export function createVolumeApi(
       if (request.dryRun) throw dryRunOperation();
       const selected = (await selectVolumes(volumes, accountId, request.volumeIds)).filter(matches);
       const page = pageOf(selected, (v) => v.volumeId, { nextToken: request.nextToken, pageSize });
-      return { volumes: page.items.map(volumeView), nextToken: page.nextToken };
+      return { volumes: page.items.map(view), nextToken: page.nextToken };
     },
 
     async deleteVolume(request, { accountId }) {

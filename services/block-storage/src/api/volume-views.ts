@@ -10,7 +10,8 @@ import {
 import { toTags } from '@nimbus/service-kit';
 import type { VolumeModificationRecord, VolumeRecord } from '../state/volume-records.js';
 
-export function volumeView(v: VolumeRecord): Volume {
+/** `hostPath`: where the volume's bytes live on the storage host (VolumeFiles.pathOf). */
+export function volumeView(v: VolumeRecord, hostPath: string): Volume {
   return create(VolumeSchema, {
     volumeId: v.volumeId,
     size: v.size,
@@ -33,6 +34,7 @@ export function volumeView(v: VolumeRecord): Volume {
     encrypted: v.encrypted,
     multiAttachEnabled: v.multiAttachEnabled,
     ownerId: v.ownerId,
+    hostPath,
   });
 }
 

@@ -2,6 +2,7 @@
 export const IdPrefix = {
   volume: 'vol',
   snapshot: 'snap',
+  importSnapshotTask: 'import-snap',
 } as const;
 
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];

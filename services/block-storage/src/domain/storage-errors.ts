@@ -7,6 +7,7 @@
 import { ApiError, isApiError } from '@nimbus/service-kit';
 
 export const StorageErrorCode = {
+  InvalidParameter: 'InvalidParameter',
   InvalidParameterValue: 'InvalidParameterValue',
   InvalidParameterCombination: 'InvalidParameterCombination',
   MissingParameter: 'MissingParameter',
@@ -16,6 +17,8 @@ export const StorageErrorCode = {
   InvalidVolumeIdMalformed: 'InvalidVolumeID.Malformed',
   InvalidSnapshotNotFound: 'InvalidSnapshot.NotFound',
   InvalidSnapshotIdMalformed: 'InvalidSnapshotID.Malformed',
+  InvalidImportTaskIdMalformed: 'InvalidConversionTaskId.Malformed',
+  InvalidImportTaskIdNotFound: 'InvalidConversionTaskId.NotFound',
   InvalidSnapshotInUse: 'InvalidSnapshot.InUse',
   SnapshotCreationPerVolumeRateExceeded: 'SnapshotCreationPerVolumeRateExceeded',
   InvalidIdMalformed: 'InvalidID',

@@ -17,6 +17,9 @@
  *   takes a new snapshot; its blocks left behind are garbage, collected here;
  * - a manifest without a record (DeleteSnapshot removes the record first) is
  *   deleted, freeing the blocks only it used;
+ * - an import task still active is completed if its manifest exists, else its
+ *   image is read again (the file is the source, unlike a volume it does not
+ *   move on while the service is down);
  * - a volume still creating from a snapshot is restored again (restores are
  *   written beside the file and renamed over it, so they repeat safely).
  * Work this process runs is `claim`ed before its record is written, so a sweep
@@ -35,12 +38,15 @@ import {
   SnapshotNotFoundError,
 } from '../chunk-store/index.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
+import type { ImportSnapshotTaskRecord } from './import-task-records.js';
+import { publishSnapshotCompleted } from './snapshot-events.js';
+import { createSnapshotImports } from './snapshot-import.js';
 import type { SnapshotRecord } from './snapshot-records.js';
 import { snapshotSizes } from './snapshot-sizes.js';
 import { storageKeys } from './storage-keys.js';
 import type { VolumeRecord } from './volume-records.js';
 
-export const snapshotCompletedSubject = 'nimbus.storage.snapshot.completed';
+export { snapshotCompletedSubject } from './snapshot-events.js';
 
 export interface SnapshotLifecycle {
   /** Marks a snapshot or volume id as this process's work before its record is written. */
@@ -51,6 +57,8 @@ export interface SnapshotLifecycle {
   take(key: string, volumePath: string): void;
   /** Makes the snapshot at `key` share the blocks of `sourceSnapshotId`, in the background. */
   copy(key: string, sourceSnapshotId: string): void;
+  /** Reads an import task's disk image into the chunk store, in the background, then completes the task. */
+  importImage(taskKey: string, snapshotId: string): void;
   /** Writes a creating volume's snapshot into its file, in the background, then marks it available. */
   restoreVolume(key: string): void;
   /** Frees the blocks of a snapshot whose record is gone that no other snapshot uses. */
@@ -76,6 +84,8 @@ export function createSnapshotLifecycle(deps: SnapshotLifecycleDeps): SnapshotLi
   const snapshots = createRecords<SnapshotRecord>(deps.store);
   const volumes = createRecords<VolumeRecord>(deps.store);
   const claimed = new Set<string>();
+  const imports = createSnapshotImports(deps);
+  const importTasks = createRecords<ImportSnapshotTaskRecord>(deps.store);
   const running = new Set<Promise<void>>();
   const stop = new AbortController();
 
@@ -100,6 +110,7 @@ export function createSnapshotLifecycle(deps: SnapshotLifecycleDeps): SnapshotLi
           s.state === 'completed' &&
           s.snapshotId !== record.snapshotId &&
           s.sourceSnapshotId === undefined &&
+          s.importTaskId === undefined &&
           s.startTime <= record.startTime,
       )
       .sort((a, b) => a.startTime.localeCompare(b.startTime));
@@ -128,23 +139,7 @@ export function createSnapshotLifecycle(deps: SnapshotLifecycleDeps): SnapshotLi
           }
         : undefined,
     );
-    if (!done) return;
-    try {
-      await bus.publish({
-        subject: snapshotCompletedSubject,
-        id: `${done.value.snapshotId}.completed`,
-        accountId: done.value.ownerId,
-        resourceId: done.value.snapshotId,
-        revision: done.revision,
-        detailJson: JSON.stringify({ volumeId: done.value.volumeId, ...sizes }),
-      });
-    } catch (error) {
-      // Best effort: the record is the truth, consumers resync from the store.
-      logger.warn(
-        { err: error, snapshotId: done.value.snapshotId },
-        'snapshot completed event not published',
-      );
-    }
+    if (done) await publishSnapshotCompleted(bus, logger, done.value, done.revision);
   };
 
   const fail = (key: string, message: string) =>
@@ -244,6 +239,10 @@ export function createSnapshotLifecycle(deps: SnapshotLifecycleDeps): SnapshotLi
       );
     },
 
+    importImage(taskKey, snapshotId) {
+      background(snapshotId, () => imports.run(taskKey, stop.signal));
+    },
+
     restoreVolume(key) {
       const volumeId = idOf(key);
       background(volumeId, async () => {
@@ -280,6 +279,11 @@ export function createSnapshotLifecycle(deps: SnapshotLifecycleDeps): SnapshotLi
     },
 
     async sweep() {
+      // Imports first: one whose manifest exists gets its snapshot record before manifests are matched to records.
+      for (const { key, value } of await importTasks.list(storageKeys.allImportTasks())) {
+        if (value.status !== 'active' || claimed.has(value.snapshotId)) continue;
+        if (await imports.settle(key)) lifecycle.importImage(key, value.snapshotId);
+      }
       // Manifests first: one listed here was written after its record, so the records below include it.
       const manifests = new Set(await chunks.listSnapshots());
       const records = await snapshots.list(storageKeys.allSnapshots());

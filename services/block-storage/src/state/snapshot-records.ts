@@ -29,6 +29,8 @@ export interface SnapshotRecord {
   stateMessage: string;
   /** For a copy: the snapshot whose blocks it shares. */
   sourceSnapshotId?: string;
+  /** For an imported snapshot: the import task that made it (its volume id is then vol-ffffffff). */
+  importTaskId?: string;
 }
 
 /** When the last snapshot of a volume started: the 15-second rule's memory. */

@@ -6,6 +6,8 @@
  *   client-tokens/<account>/<token>            ClientTokenRecord (CreateVolume idempotency)
  *   snapshots/<account>/<snap-id>              SnapshotRecord
  *   snapshot-starts/<account>/<vol-id>         SnapshotStartRecord (the 15-second rule)
+ *   import-snapshot-tasks/<account>/<task-id>  ImportSnapshotTaskRecord
+ *   import-client-tokens/<account>/<token>     ImportClientTokenRecord (ImportSnapshot idempotency)
  */
 const root = '/nimbus/storage';
 
@@ -21,6 +23,11 @@ export const storageKeys = {
   snapshots: (accountId: string) => `${root}/snapshots/${accountId}/`,
   snapshot: (accountId: string, snapshotId: string) => `${root}/snapshots/${accountId}/${snapshotId}`,
   snapshotStart: (accountId: string, volumeId: string) => `${root}/snapshot-starts/${accountId}/${volumeId}`,
+  allImportTasks: () => `${root}/import-snapshot-tasks/`,
+  importTasks: (accountId: string) => `${root}/import-snapshot-tasks/${accountId}/`,
+  importTask: (accountId: string, taskId: string) => `${root}/import-snapshot-tasks/${accountId}/${taskId}`,
+  importClientToken: (accountId: string, token: string) =>
+    `${root}/import-client-tokens/${accountId}/${encodeURIComponent(token)}`,
   clientToken: (accountId: string, token: string) =>
     `${root}/client-tokens/${accountId}/${encodeURIComponent(token)}`,
 };
