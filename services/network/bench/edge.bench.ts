@@ -13,19 +13,24 @@
  * together; `edge_thread_busy` near 1 says it is the bottleneck. Where the
  * three threads share two cores, as on the machines this ran on first, the
  * ratio stays near 0.5 (single-thread runs of both sides give the same).
+ * The HAProxy engine (when its binary is on PATH) is measured in the same
+ * rounds on its own public address: one native thread, outside this one, so
+ * its busy figure is not taken.
  * Run: cd /work/main && node --conditions=nimbus-source --import tsx services/network/bench/edge.bench.ts
  */
 import { Worker } from 'node:worker_threads';
 import { median, reportBench } from '@nimbus/testkit';
 import type { SecurityGroupRule } from '../src/domain/security-group-rules.js';
-import { createEdge } from '../src/edge/edge.js';
+import type { Edge } from '../src/edge/edge.js';
+import { createEdgeEngine } from '../src/edge/edge-engine.js';
+import { haproxyAvailable } from '../src/edge/haproxy-edge.js';
 
 const STREAM_BYTES = 200 * 1024 * 1024;
 const CONNECT_MS = 1_500;
 const CONCURRENCY = 32;
 const ROUNDS = 7;
 const PRIVATE_IP = '127.16.250.1';
-const PUBLIC_IP = '127.64.250.1';
+const PUBLIC_IPS = { node: '127.64.250.1', haproxy: '127.64.250.2' } as const;
 const CLIENT_IP = '127.0.0.1';
 
 /** The instance: a sink that answers a half-close with the byte count, and a server that says one byte. */
@@ -138,7 +143,6 @@ async function job<T>(message: object): Promise<T> {
   return reply.result as T;
 }
 
-const edge = createEdge();
 const rule = (port: number): SecurityGroupRule => ({
   securityGroupRuleId: `sgr-${port.toString(16).padStart(17, '0')}`,
   isEgress: false,
@@ -147,12 +151,21 @@ const rule = (port: number): SecurityGroupRule => ({
   toPort: port,
   cidrIpv4: `${CLIENT_IP}/32`,
 });
-await edge.apply([{ publicIp: PUBLIC_IP, privateIp: PRIVATE_IP, rules: [rule(sinkPort), rule(helloPort)] }]);
-const failed = edge.listeners().filter((l) => l.state !== 'listening');
-if (failed.length > 0) throw new Error(`edge listeners did not bind: ${JSON.stringify(failed)}`);
+type Engine = keyof typeof PUBLIC_IPS;
+const engines: Engine[] = haproxyAvailable() ? ['node', 'haproxy'] : ['node'];
+const edges = new Map<Engine, Edge>();
+for (const engine of engines) {
+  const edge = createEdgeEngine(engine);
+  edges.set(engine, edge);
+  const publicIp = PUBLIC_IPS[engine];
+  await edge.apply([{ publicIp, privateIp: PRIVATE_IP, rules: [rule(sinkPort), rule(helloPort)] }]);
+  const failed = edge.listeners().filter((l) => l.state !== 'listening');
+  if (failed.length > 0) throw new Error(`${engine} edge listeners did not bind: ${JSON.stringify(failed)}`);
+}
 
-type Side = 'edge' | 'direct';
-const hostOf = (side: Side) => (side === 'edge' ? PUBLIC_IP : PRIVATE_IP);
+type Side = Engine | 'direct';
+const sides: Side[] = [...engines, 'direct'];
+const hostOf = (side: Side) => (side === 'direct' ? PRIVATE_IP : PUBLIC_IPS[side]);
 
 async function streamMbPerSecond(side: Side, bytes = STREAM_BYTES): Promise<number> {
   const { ms } = await job<{ ms: number }>({
@@ -179,7 +192,7 @@ async function connectionsPerSecond(side: Side, durationMs = CONNECT_MS): Promis
 }
 
 // Warm both paths (JIT, socket buffers) before measuring.
-for (const side of ['edge', 'direct'] as const) {
+for (const side of sides) {
   await streamMbPerSecond(side, STREAM_BYTES / 4);
   await connectionsPerSecond(side, 300);
 }
@@ -188,17 +201,20 @@ interface Samples {
   mbps: number[];
   cps: number[];
 }
-const samples: Record<Side, Samples> = { edge: { mbps: [], cps: [] }, direct: { mbps: [], cps: [] } };
-/** How busy this thread (the edge's) was during edge rounds: near 1 means the edge is the bottleneck. */
+const samples = Object.fromEntries(sides.map((side) => [side, { mbps: [], cps: [] }])) as unknown as Record<
+  Side,
+  Samples
+>;
+/** How busy this thread (the Node edge's) was during its rounds: near 1 means the edge is the bottleneck. */
 const busy = { stream: [] as number[], connect: [] as number[] };
 async function measure<T>(side: Side, into: number[], run: () => Promise<T>): Promise<T> {
   const before = performance.eventLoopUtilization();
   const result = await run();
-  if (side === 'edge') into.push(performance.eventLoopUtilization(before).utilization);
+  if (side === 'node') into.push(performance.eventLoopUtilization(before).utilization);
   return result;
 }
 for (let round = 0; round < ROUNDS; round++) {
-  const order: Side[] = round % 2 === 0 ? ['edge', 'direct'] : ['direct', 'edge'];
+  const order = round % 2 === 0 ? sides : [...sides].reverse();
   for (const side of order) {
     samples[side].mbps.push(await measure(side, busy.stream, () => streamMbPerSecond(side)));
   }
@@ -207,7 +223,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
-await edge.close();
+for (const edge of edges.values()) await edge.close();
 await Promise.all([instance.terminate(), client.terminate()]);
 
 const baselineName = 'direct to the private IP';
@@ -215,22 +231,27 @@ reportBench({
   suite: 'network-edge',
   rounds: ROUNDS,
   figures: [
-    {
-      name: 'edge.stream.mb_per_s',
-      unit: 'MB/s',
-      value: median(samples.edge.mbps),
-      baseline: median(samples.direct.mbps),
-      baselineName,
-      goal: { minRatio: 0.6 },
-    },
-    {
-      name: 'edge.connect.conns_per_s',
-      unit: 'conn/s',
-      value: median(samples.edge.cps),
-      baseline: median(samples.direct.cps),
-      baselineName,
-      goal: { minRatio: 0.6 },
-    },
+    ...engines.flatMap((engine) => {
+      const prefix = engine === 'node' ? 'edge' : `edge.${engine}`;
+      return [
+        {
+          name: `${prefix}.stream.mb_per_s`,
+          unit: 'MB/s',
+          value: median(samples[engine].mbps),
+          baseline: median(samples.direct.mbps),
+          baselineName,
+          goal: { minRatio: 0.6 },
+        },
+        {
+          name: `${prefix}.connect.conns_per_s`,
+          unit: 'conn/s',
+          value: median(samples[engine].cps),
+          baseline: median(samples.direct.cps),
+          baselineName,
+          goal: { minRatio: 0.6 },
+        },
+      ];
+    }),
     { name: 'edge.stream.edge_thread_busy', unit: 'fraction', value: median(busy.stream) },
     { name: 'edge.connect.edge_thread_busy', unit: 'fraction', value: median(busy.connect) },
   ],

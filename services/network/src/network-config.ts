@@ -42,6 +42,12 @@ export const networkConfigSpec = {
     description:
       'run the public edge in this replica (forwards public addresses to private ones on this host): on for the one-machine region, off where another replica or host runs it',
   },
+  edgeEngine: {
+    env: 'NIMBUS_EDGE_ENGINE',
+    default: 'auto',
+    description:
+      "the edge's data plane: auto (haproxy when its binary is on PATH, else node), node (a relay in this process) or haproxy (HAProxy 2.6+ in TCP mode, faster)",
+  },
 } satisfies ConfigSpec;
 
 export type NetworkConfig = ConfigOf<typeof networkConfigSpec>;

@@ -6,7 +6,7 @@
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createNetworkApi } from './api/network-api.js';
-import { createEdge } from './edge/edge.js';
+import { createEdgeEngine, edgeEngineOf, resolveEdgeEngine } from './edge/edge-engine.js';
 import { createEdgeFeeder } from './edge/edge-feeder.js';
 import { networkConfigSpec } from './network-config.js';
 
@@ -20,6 +20,8 @@ export function createNetworkServiceModule(options: NetworkModuleOptions = {}): 
     name: 'network',
     async start(context) {
       const config = readConfig(networkConfigSpec, context.env);
+      // Checked before anything starts, also where this replica runs no edge.
+      const engine = edgeEngineOf(config.edgeEngine);
       const services = [
         {
           service: NetworkService,
@@ -28,7 +30,8 @@ export function createNetworkServiceModule(options: NetworkModuleOptions = {}): 
       ];
       if (!config.edge) return { services };
       const logger = context.logger.child({ component: 'edge' });
-      const edge = createEdge({ logger });
+      logger.info({ engine: resolveEdgeEngine(engine), setting: engine }, 'edge: data plane');
+      const edge = createEdgeEngine(engine, { logger });
       const feeder = createEdgeFeeder({ store: context.store, edge, logger });
       return {
         services,

@@ -33,6 +33,8 @@ export interface EdgeRoute {
   privateIp: string;
   /** The TCP ports to listen on. */
   ports: ReadonlySet<number>;
+  /** The mapping's ingress rules, for engines that compile them themselves. */
+  ingress: readonly SecurityGroupRule[];
   /** Whether a TCP connection from `source` (with its groups, if any) to `port` is allowed. */
   allows: RuleMatcher;
   /** Whether some ingress rule names a group, so the source's groups matter. */
@@ -92,6 +94,7 @@ export function compileEdgeTable(
       publicIp: mapping.publicIp,
       privateIp: mapping.privateIp,
       ports: listenerPorts(ingress, mapping.listeningPorts, wideRangeThreshold),
+      ingress,
       allows: createRuleMatcher(ingress),
       hasGroupRules: ingress.some((rule) => rule.referencedGroupId !== undefined),
     });
