@@ -1,2 +1,26 @@
-// The @nimbus/worker package's public surface; filled as its modules land.
-export {};
+// The @nimbus/worker package's public surface.
+export {
+  type CgroupSupport,
+  cgroupControllers,
+  probeCgroups,
+} from './process/cgroups.js';
+export { createProcessRuntime, workerIdEnv } from './process/process-runtime.js';
+export { type ProcessRuntimeOptions, processRuntimeDefaults } from './process/process-runtime-options.js';
+export { directoryRootVolumes, type MountedRoot, type RootVolumes } from './process/root-volumes.js';
+export type {
+  InstanceExit,
+  InstanceLimits,
+  InstancePhase,
+  InstanceRuntime,
+  InstanceUsage,
+  ObservationListener,
+  ObservedInstance,
+} from './runtime/instance-runtime.js';
+export {
+  defaultMetadataOptions,
+  type InstanceSpec,
+  isUserDataScript,
+  type MetadataOptions,
+  type RootVolumeRef,
+} from './runtime/instance-spec.js';
+export type { MetadataEndpoint, MetadataEndpoints } from './runtime/metadata-endpoints.js';
