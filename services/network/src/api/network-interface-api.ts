@@ -21,6 +21,7 @@ import {
   dryRunOperation,
   pageOf,
   resolveMaxResults,
+  type Stored,
   tagsFor,
 } from '@nimbus/service-kit';
 import type { TxnResult } from '@nimbus/store';
@@ -39,11 +40,12 @@ import { createAddressTxnOps } from '../state/address-txn-ops.js';
 import { createElasticIpAssociations } from '../state/elastic-ip-associations.js';
 import { createInterfacePublicIps } from '../state/interface-public-ips.js';
 import { createNetworkState, type NetworkState } from '../state/network-state.js';
+import { createSecurityGroupDeletion, type SecurityGroupDeletion } from '../state/security-group-deletion.js';
 import { createSubnetAddressChoices, type SubnetAddressChoices } from '../state/subnet-address-choices.js';
 import { createSubnetDeletion } from '../state/subnet-deletion.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
-import type { NetworkInterfaceRecord, PrivateIpClaim } from '../state/vpc-records.js';
+import type { NetworkInterfaceRecord, PrivateIpClaim, SecurityGroupRecord } from '../state/vpc-records.js';
 import type { ApiDeps } from './api-deps.js';
 import { publishInterfaceEvent } from './interface-events.js';
 import { interfaceInUse } from './network-interface-errors.js';
@@ -59,20 +61,30 @@ function newMacAddress(): string {
   return ['02', ...[...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
-/** The interface's groups: the ones asked for (in the subnet's VPC), or the VPC's default group. */
-async function groupsFor(state: NetworkState, accountId: string, vpcId: string, groups: readonly string[]) {
+/**
+ * The interface's groups: the ones asked for (in the subnet's VPC), or the
+ * VPC's default group; none being deleted, for the create to check.
+ */
+async function groupsFor(
+  state: NetworkState,
+  groupDeletion: SecurityGroupDeletion,
+  accountId: string,
+  vpcId: string,
+  groups: readonly string[],
+): Promise<Stored<SecurityGroupRecord>[]> {
   if (groups.length === 0) {
     const claim = await state.groupNames.get(vpcKeys.groupName(accountId, vpcId, defaultGroupName));
-    return claim ? [claim.value.groupId] : [];
+    return claim ? [await groupDeletion.groupForDependent(accountId, claim.value.groupId)] : [];
   }
-  const unique = checkGroupsPerInterface(groups);
-  for (const id of unique) {
-    const group = await state.group(accountId, id);
+  const found = [];
+  for (const id of checkGroupsPerInterface(groups)) {
+    const group = await groupDeletion.groupForDependent(accountId, id);
     if (group.value.vpcId !== vpcId) {
       throw invalidParameterValue(`Security group ${id} and subnet belong to different networks.`);
     }
+    found.push(group);
   }
-  return unique;
+  return found;
 }
 
 export function createNetworkInterfaceApi(
@@ -87,6 +99,7 @@ export function createNetworkInterfaceApi(
   const publicIps = createInterfacePublicIps(deps.store);
   const now = deps.now ?? Date.now;
   const deletion = createSubnetDeletion(state, now);
+  const groupDeletion = createSecurityGroupDeletion(state, now);
   const clientTokens = createClientTokens(deps.store, vpcKeys.interfaceClientToken);
   /** The interface an earlier call with this token made, as it is now. */
   const madeBefore = async (accountId: string, token: string, digest: string) => {
@@ -137,7 +150,8 @@ export function createNetworkInterfaceApi(
         const subnet = await deletion.subnetForNewInterface(accountId, request.subnetId);
         const cidr = parseCidr(subnet.value.cidrBlock);
         checkAddressRequest(cidr, wanted);
-        const groupIds = await groupsFor(state, accountId, subnet.value.vpcId, request.groups);
+        const groups = await groupsFor(state, groupDeletion, accountId, subnet.value.vpcId, request.groups);
+        const groupIds = groups.map((group) => group.value.groupId);
         if (request.dryRun) throw dryRunOperation();
         const choice = await addressChoices.choose(accountId, subnet.value.subnetId, cidr, wanted);
         const addresses = choice.addresses;
@@ -159,6 +173,7 @@ export function createNetworkInterfaceApi(
         try {
           result = await state.store.txn([
             txnOps.check(subnet),
+            ...groups.map((group) => txnOps.check(group)),
             ...addresses.map((ip) =>
               txnOps.create(claimKey(ip), { networkInterfaceId: eni.networkInterfaceId }),
             ),

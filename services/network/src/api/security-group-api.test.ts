@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +104,72 @@ describe('security groups over gRPC', () => {
       'InvalidGroup.NotFound',
     );
     await net.client.deleteVpc({ vpcId });
+  });
+
+  it('never leaves an interface or a rule depending on a group deleted at the same time', async () => {
+    const vpcId = await newVpc('127.73.0.0/16');
+    const { subnet } = await net.client.createSubnet({ vpcId, cidrBlock: '127.73.1.0/24' });
+    const subnetId = subnet?.subnetId ?? '';
+    const { groupId: dbId } = await net.client.createSecurityGroup({
+      groupName: 'db',
+      description: 'db',
+      vpcId,
+    });
+    for (let round = 0; round < 24; round++) {
+      const { groupId } = await net.client.createSecurityGroup({
+        groupName: `racing-${round}`,
+        description: 'deleted while used',
+        vpcId,
+      });
+      const byRule = round % 2 === 1;
+      const use = byRule
+        ? net.client.authorizeSecurityGroupIngress({
+            groupId: dbId,
+            ipPermissions: [
+              {
+                ipProtocol: 'tcp',
+                fromPort: 5432,
+                toPort: 5432,
+                ipRanges: [],
+                userIdGroupPairs: [{ groupId }],
+              },
+            ],
+          })
+        : net.client.createNetworkInterface({ subnetId, groups: [groupId] });
+      // Staggered by a few milliseconds so that either call may reach the store first.
+      const deletion = sleep(round % 8).then(() => net.client.deleteSecurityGroup({ groupId }));
+      const [used, deleted] = await Promise.allSettled([use, deletion]);
+      const usedCode = used.status === 'fulfilled' ? 'ok' : await errorCode(Promise.reject(used.reason));
+      const deletedCode =
+        deleted.status === 'fulfilled' ? 'ok' : await errorCode(Promise.reject(deleted.reason));
+      // Exactly one wins: the use (and the group stays), or the deletion (and the use finds no group).
+      expect([`ok/DependencyViolation`, `InvalidGroup.NotFound/ok`]).toContain(`${usedCode}/${deletedCode}`);
+      const { securityGroups } = await net.client.describeSecurityGroups({
+        filters: [{ name: 'vpc-id', values: [vpcId] }],
+      });
+      const exists = securityGroups.some((g) => g.groupId === groupId);
+      expect(exists).toBe(deletedCode !== 'ok');
+      if (usedCode === 'ok' && !byRule && used.status === 'fulfilled') {
+        const eniId = (used.value as { networkInterface?: { networkInterfaceId: string } }).networkInterface
+          ?.networkInterfaceId;
+        await net.client.deleteNetworkInterface({ networkInterfaceId: eniId ?? '' });
+      }
+      if (usedCode === 'ok' && byRule) {
+        await net.client.revokeSecurityGroupIngress({
+          groupId: dbId,
+          ipPermissions: [
+            {
+              ipProtocol: 'tcp',
+              fromPort: 5432,
+              toPort: 5432,
+              ipRanges: [],
+              userIdGroupPairs: [{ groupId }],
+            },
+          ],
+        });
+      }
+      if (exists) await net.client.deleteSecurityGroup({ groupId });
+    }
   });
 
   it('shows authorized and revoked rules in DescribeSecurityGroupRules, with EC2 errors', async () => {

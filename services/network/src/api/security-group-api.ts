@@ -26,6 +26,7 @@ import {
 import { defaultEgressRule } from '../domain/security-group-rules.js';
 import { createDefaultVpcs } from '../state/default-vpc.js';
 import { createNetworkState } from '../state/network-state.js';
+import { createSecurityGroupDeletion, type SecurityGroupDeletion } from '../state/security-group-deletion.js';
 import { createSecurityGroupLookups } from '../state/security-group-lookups.js';
 import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
@@ -42,10 +43,14 @@ type SecurityGroupApi = Pick<
 export function createSecurityGroupApi(deps: ApiDeps): Partial<ServiceImpl<typeof NetworkService>> {
   const state = createNetworkState(deps.store);
   const lookups = createSecurityGroupLookups(state, createDefaultVpcs(state, deps.config));
-  return { ...groupHandlers(lookups), ...createSecurityGroupRuleApi(lookups, deps.bus) };
+  const deletion = createSecurityGroupDeletion(state, deps.now);
+  return { ...groupHandlers(lookups, deletion), ...createSecurityGroupRuleApi(lookups, deletion, deps.bus) };
 }
 
-function groupHandlers(lookups: ReturnType<typeof createSecurityGroupLookups>): SecurityGroupApi {
+function groupHandlers(
+  lookups: ReturnType<typeof createSecurityGroupLookups>,
+  deletion: SecurityGroupDeletion,
+): SecurityGroupApi {
   const { state, defaults } = lookups;
   return {
     async createSecurityGroup(request, { accountId }) {
@@ -115,36 +120,15 @@ function groupHandlers(lookups: ReturnType<typeof createSecurityGroupLookups>): 
 
     async deleteSecurityGroup(request, { accountId }) {
       if (request.groupId === '' && request.groupName === '') throw missingParameter('GroupId');
-      for (;;) {
-        const group = await lookups.byIdOrName(accountId, request.groupId, request.groupName);
-        checkGroupDeletable(group.value.groupName, group.value.groupId);
-        const referrers = (await state.groupsOf(accountId, group.value.vpcId)).filter(
-          (g) =>
-            g.value.groupId !== group.value.groupId &&
-            g.value.rules.some((r) => r.referencedGroupId === group.value.groupId),
-        );
-        const users = (await state.interfacesOf(accountId)).filter((n) =>
-          n.groupIds.includes(group.value.groupId),
-        );
-        if (users[0]) {
-          throw new NetworkError(
-            NetworkErrorCode.DependencyViolation,
-            `resource ${group.value.groupId} has a dependent object (network interface ${users[0].networkInterfaceId})`,
-          );
-        }
-        if (referrers[0]) {
-          throw new NetworkError(
-            NetworkErrorCode.DependencyViolation,
-            `resource ${group.value.groupId} has a dependent object (rules of ${referrers[0].value.groupId})`,
-          );
-        }
-        if (request.dryRun) throw dryRunOperation();
-        const name = await state.groupNames.get(
-          vpcKeys.groupName(accountId, group.value.vpcId, group.value.groupName),
-        );
-        const result = await state.store.txn([txnOps.delete(group), ...(name ? [txnOps.delete(name)] : [])]);
-        if (result.ok) return { return: true, groupId: group.value.groupId };
+      const group = await lookups.byIdOrName(accountId, request.groupId, request.groupName);
+      checkGroupDeletable(group.value.groupName, group.value.groupId);
+      if (request.dryRun) {
+        const because = await deletion.dependent(accountId, group.value);
+        if (because) throw because;
+        throw dryRunOperation();
       }
+      await deletion.deleteGroup(accountId, group.value.groupId);
+      return { return: true, groupId: group.value.groupId };
     },
   };
 }

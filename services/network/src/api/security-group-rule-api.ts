@@ -16,6 +16,7 @@ import {
   dryRunOperation,
   pageOf,
   resolveMaxResults,
+  type Stored,
   type StoredTag,
   tagsFor,
 } from '@nimbus/service-kit';
@@ -27,7 +28,9 @@ import {
   type RuleDirection,
   revokeRules,
 } from '../domain/security-group-rules.js';
+import type { SecurityGroupDeletion } from '../state/security-group-deletion.js';
 import type { SecurityGroupLookups } from '../state/security-group-lookups.js';
+import { txnOps } from '../state/txn-ops.js';
 import { vpcKeys } from '../state/vpc-keys.js';
 import type { SecurityGroupRecord, StoredRule } from '../state/vpc-records.js';
 import { type PermissionRequest, permissionsOf, resolvePermissions } from './permission-requests.js';
@@ -52,7 +55,11 @@ export const rulesChangedSubject = 'nimbus.network.security-group.rules-changed'
 /** Compare-and-swap attempts before a call gives up under constant contention. */
 const maxAttempts = 25;
 
-export function createSecurityGroupRuleApi(lookups: SecurityGroupLookups, bus: EventBus): RuleApi {
+export function createSecurityGroupRuleApi(
+  lookups: SecurityGroupLookups,
+  deletion: SecurityGroupDeletion,
+  bus: EventBus,
+): RuleApi {
   const { state } = lookups;
 
   /**
@@ -63,16 +70,17 @@ export function createSecurityGroupRuleApi(lookups: SecurityGroupLookups, bus: E
     accountId: string,
     target: { groupId: string; groupName: string; dryRun: boolean },
     change: (group: SecurityGroupRecord) => { rules: StoredRule[]; result: R },
+    /** Other groups the new rules name: each still at the revision read when the change lands. */
+    sources: (group: SecurityGroupRecord) => Promise<Stored<SecurityGroupRecord>[]> = async () => [],
   ): Promise<R> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const group = await lookups.byIdOrName(accountId, target.groupId, target.groupName);
       const { rules, result } = change(group.value);
       if (target.dryRun) throw dryRunOperation();
-      const written = await state.store.update(
-        group.key,
-        JSON.stringify({ ...group.value, rules }),
-        group.revision,
-      );
+      const written = await state.store.txn([
+        txnOps.update(group, { ...group.value, rules }),
+        ...(await sources(group.value)).map((source) => txnOps.check(source)),
+      ]);
       if (written.ok) {
         // Best effort: the change is committed either way, and consumers resync from the store.
         bus
@@ -103,10 +111,17 @@ export function createSecurityGroupRuleApi(lookups: SecurityGroupLookups, bus: E
     const resolved = await resolvePermissions(permissions, (name) =>
       lookups.idByName(accountId, group.value.vpcId, name),
     );
-    const sources = new Set(resolved.flatMap((p) => (p.userIdGroupPairs ?? []).map((pair) => pair.groupId)));
-    sources.delete(group.value.groupId);
-    await Promise.all([...sources].map((id) => state.group(accountId, id)));
+    await sourceGroups(accountId, group.value.groupId, resolved);
     return resolved;
+  }
+
+  /** The groups other than `groupId` that the permissions name, none being deleted (NotFound if gone). */
+  function sourceGroups(accountId: string, groupId: string, permissions: readonly IpPermissionInput[]) {
+    const sources = new Set(
+      permissions.flatMap((p) => (p.userIdGroupPairs ?? []).map((pair) => pair.groupId)),
+    );
+    sources.delete(groupId);
+    return Promise.all([...sources].map((id) => deletion.groupForDependent(accountId, id)));
   }
 
   async function authorize(
@@ -122,12 +137,17 @@ export function createSecurityGroupRuleApi(lookups: SecurityGroupLookups, bus: E
   ) {
     const tags: StoredTag[] = tagsFor('security-group-rule', request.tagSpecifications);
     const resolved = await sourcesChecked(accountId, request, permissions);
-    const added = await changeRules(accountId, request, (group) => {
-      const fresh: StoredRule[] = authorizeRules(group.rules, resolved, direction).map((r) =>
-        tags.length > 0 ? { ...r, tags } : r,
-      );
-      return { rules: [...group.rules, ...fresh], result: { group, fresh } };
-    });
+    const added = await changeRules(
+      accountId,
+      request,
+      (group) => {
+        const fresh: StoredRule[] = authorizeRules(group.rules, resolved, direction).map((r) =>
+          tags.length > 0 ? { ...r, tags } : r,
+        );
+        return { rules: [...group.rules, ...fresh], result: { group, fresh } };
+      },
+      (group) => sourceGroups(accountId, group.groupId, resolved),
+    );
     return {
       return: true,
       securityGroupRules: added.fresh.map((rule) => toSecurityGroupRule({ group: added.group, rule })),

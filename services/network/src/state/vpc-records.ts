@@ -46,6 +46,11 @@ export interface SecurityGroupRecord {
   tags: StoredTag[];
   /** Inbound and outbound rules, changed only by compare-and-swap of the whole group. */
   rules: StoredRule[];
+  /**
+   * Set (ISO time) by DeleteSecurityGroup while it decides whether the group is
+   * in use; nothing starts to depend on it meanwhile (security-group-deletion.ts).
+   */
+  deletingSince?: string;
 }
 
 /** The claim of a group name in a VPC. */
