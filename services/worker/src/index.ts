@@ -1,4 +1,6 @@
 // The @nimbus/worker package's public surface.
+
+export { createFakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from './fake/fake-runtime.js';
 export {
   type CgroupSupport,
   cgroupControllers,
