@@ -5,7 +5,9 @@
  * the lifecycle steps a stopped process left undone and removes volume files
  * no record owns (see state/volume-lifecycle.ts), and settles the snapshots it
  * left pending (see state/snapshot-lifecycle.ts). Snapshots live in a chunk
- * store under `<storage root>/chunks`.
+ * store under `<storage root>/chunks`. New blank volumes hold ext4
+ * (NIMBUS_VOLUME_FILESYSTEM); with ext4 the service refuses to start when
+ * mke2fs is missing.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +17,8 @@ import { createBlockStorageApi } from './api/block-storage-api.js';
 import { createChunkStore } from './chunk-store/index.js';
 import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
 import { createVolumeLifecycle } from './state/volume-lifecycle.js';
-import { storageConfigSpec, storageRootOf } from './storage-config.js';
+import { storageConfigSpec, storageRootOf, volumeFilesystemOf } from './storage-config.js';
+import { checkMkfs } from './volume-files/make-filesystem.js';
 import { createVolumeFiles } from './volume-files/volume-files.js';
 
 export interface BlockStorageModuleOptions {
@@ -31,7 +34,9 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
       const config = readConfig(storageConfigSpec, context.env);
       const storageRoot = storageRootOf(config);
       await mkdir(storageRoot, { recursive: true });
-      const files = createVolumeFiles(storageRoot);
+      const filesystem = volumeFilesystemOf(config);
+      if (filesystem === 'ext4') await checkMkfs();
+      const files = createVolumeFiles(storageRoot, filesystem);
       const lifecycle = createVolumeLifecycle(context.store, files);
       const chunks = createChunkStore({ root: join(storageRoot, 'chunks') });
       const snapshots = createSnapshotLifecycle({

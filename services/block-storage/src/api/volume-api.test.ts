@@ -1,4 +1,4 @@
-import { existsSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode, refusal } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
@@ -17,6 +17,18 @@ async function availableVolume(request: Parameters<typeof bs.client.createVolume
     async () => (await bs.client.describeVolumes({ volumeIds: [id] })).volumes[0]?.state === 'available',
   );
   return id;
+}
+
+/** The two bytes where an ext4 superblock keeps its magic number, 0xEF53. */
+function ext4Magic(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(2);
+    readSync(fd, buffer, 0, 2, 1080);
+    return buffer.readUInt16LE(0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 describe('volumes over gRPC', () => {
@@ -38,6 +50,9 @@ describe('volumes over gRPC', () => {
     const file = statSync(fileOf(id));
     expect(file.size).toBe(2 * GiB);
     expect(file.blocks * 512).toBeLessThan(GiB);
+    expect(volume?.hostPath).toBe(fileOf(id));
+    // Nimbus: a blank volume holds ext4 (its superblock magic at byte 1080), so a worker can mount it.
+    expect(ext4Magic(fileOf(id))).toBe(0xef53);
     await waitUntil(
       async () => (await bs.client.describeVolumes({ volumeIds: [id] })).volumes[0]?.state === 'available',
     );

@@ -165,7 +165,7 @@ export function createVolumeApi(
       const key = storageKeys.volume(accountId, record.volumeId);
       // Claimed before the record exists, so that a start-up sweep running now does not restore it twice.
       if (snapshot) snapshotWork.claim(record.volumeId);
-      await files.create(record.volumeId, record.size).catch((error: unknown) => {
+      await files.create(record.volumeId, record.size, { blank: !snapshot }).catch((error: unknown) => {
         snapshotWork.release(record.volumeId);
         throw error;
       });

@@ -47,6 +47,8 @@ export interface BlockStorageUnderTest {
 export interface BlockStorageUnderTestOptions {
   /** The service's clock, epoch ms (default `Date.now`). */
   now?: () => number;
+  /** What blank volumes hold (default ext4, as in production); `none` for tests that count a volume's bytes. */
+  volumeFilesystem?: 'ext4' | 'none';
 }
 
 export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions = {}): BlockStorageUnderTest {
@@ -70,6 +72,7 @@ export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions =
         NIMBUS_AUTH_TOKENS: `token-a=${accountA},token-b=${accountB}`,
         NIMBUS_STORAGE_ROOT: storageRoot,
         NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
+        NIMBUS_VOLUME_FILESYSTEM: options.volumeFilesystem ?? 'ext4',
       },
     });
     clients = {

@@ -1,13 +1,15 @@
 /**
  * The bytes of volumes: one sparse file per volume, `<root>/volumes/<vol-id>.img`,
  * of exactly the volume's size (made and grown with truncate semantics, so an
- * empty volume takes no disk space). Loop devices that present the file as a
- * block device to instances, and cgroup throttling to the volume's IOPS and
- * throughput, come later with attachments (the compute issue).
+ * empty volume takes no disk space). A blank volume gets an ext4 filesystem
+ * at creation (make-filesystem.ts) unless the service runs with
+ * NIMBUS_VOLUME_FILESYSTEM=none. Workers present the file to instances as a
+ * loop device and throttle its IOPS (../device/).
  */
 import { mkdir, open, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StorageError, StorageErrorCode } from '../domain/storage-errors.js';
+import { makeExt4, type VolumeFilesystem } from './make-filesystem.js';
 
 const GiB = 1024 ** 3;
 
@@ -20,8 +22,12 @@ export interface VolumeFile {
 
 export interface VolumeFiles {
   pathOf(volumeId: string): string;
-  /** Makes the file of a new volume; fails if it exists. Leaves nothing behind on failure. */
-  create(volumeId: string, sizeGiB: number): Promise<void>;
+  /**
+   * Makes the file of a new volume, with the configured filesystem when
+   * `blank` (a volume from a snapshot gets the snapshot's bytes instead);
+   * fails if it exists. Leaves nothing behind on failure.
+   */
+  create(volumeId: string, sizeGiB: number, options?: { blank?: boolean }): Promise<void>;
   /** Grows the file to the new size; never shrinks. */
   grow(volumeId: string, sizeGiB: number): Promise<void>;
   /** Removes the file; a missing one is fine. */
@@ -39,12 +45,12 @@ function insufficientCapacity(error: unknown): unknown {
     : error;
 }
 
-export function createVolumeFiles(root: string): VolumeFiles {
+export function createVolumeFiles(root: string, filesystem: VolumeFilesystem = 'none'): VolumeFiles {
   const dir = join(root, 'volumes');
   const pathOf = (volumeId: string) => join(dir, `${volumeId}.img`);
   return {
     pathOf,
-    async create(volumeId, sizeGiB) {
+    async create(volumeId, sizeGiB, options = {}) {
       await mkdir(dir, { recursive: true });
       const path = pathOf(volumeId);
       const file = await open(path, 'wx');
@@ -56,6 +62,14 @@ export function createVolumeFiles(root: string): VolumeFiles {
         throw insufficientCapacity(error);
       }
       await file.close();
+      if (options.blank && filesystem === 'ext4') {
+        try {
+          await makeExt4(path);
+        } catch (error) {
+          await rm(path, { force: true });
+          throw error;
+        }
+      }
     },
     async grow(volumeId, sizeGiB) {
       const path = pathOf(volumeId);

@@ -112,7 +112,10 @@ export type Volume = Message<"nimbus.storage.v1.Volume"> & {
 
   /**
    * Nimbus: the absolute path, on the block-storage host, of the file that holds
-   * the volume's bytes (a sparse file of `size` GiB). Workers on that host attach this file as a loop device
+   * the volume's bytes (a sparse file of `size` GiB). Nimbus: a blank volume
+   * holds an ext4 filesystem of its whole size from creation on (unless the
+   * region runs with NIMBUS_VOLUME_FILESYSTEM=none); a volume made from a
+   * snapshot holds the snapshot's bytes. Workers on that host attach this file as a loop device
    * (see the device library of @nimbus/block-storage) and mount it.
    *
    * @generated from field: string host_path = 15;
