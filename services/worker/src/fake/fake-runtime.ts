@@ -53,10 +53,11 @@ export function createFakeRuntime(options: FakeRuntimeOptions = {}): FakeRuntime
     ...(i.bootedAt ? { bootedAt: i.bootedAt } : {}),
     ...(i.exit ? { exit: i.exit } : {}),
     ...(i.phase === 'running'
-      ? { usage: { cpuSeconds: 0, cpuUtilization: 0, memoryBytes: 0, sampledAt: new Date() } }
+      ? { usage: { cpuSeconds: 0, cpuPercent: 0, memoryBytes: 0, sampledAt: new Date() } }
       : {}),
     limits: notEnforced,
     adopted: false,
+    listeningPorts: [],
   });
 
   const set = (i: FakeInstance, phase: InstancePhase) => {
@@ -136,6 +137,22 @@ export function createFakeRuntime(options: FakeRuntimeOptions = {}): FakeRuntime
           ?.console.map((line) => `${line}\n`)
           .join('') ?? '';
       return text.slice(Math.max(0, text.length - maxBytes));
+    },
+    async consoleSince(instanceId, cursor, maxBytes = 64 * 1024) {
+      const bytes = Buffer.from(
+        instances
+          .get(instanceId)
+          ?.console.map((line) => `${line}\n`)
+          .join('') ?? '',
+      );
+      if (cursor === undefined || cursor > bytes.length || bytes.length - cursor > maxBytes) {
+        return {
+          bytes: bytes.subarray(Math.max(0, bytes.length - maxBytes)),
+          cursor: bytes.length,
+          reset: true,
+        };
+      }
+      return { bytes: bytes.subarray(cursor), cursor: bytes.length, reset: false };
     },
     onChange(listener) {
       listeners.add(listener);

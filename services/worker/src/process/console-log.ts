@@ -13,6 +13,7 @@
 import { openSync } from 'node:fs';
 import { readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ConsoleChunk } from '../runtime/instance-runtime.js';
 
 /** EC2's GetConsoleOutput returns the most recent 64 KB. */
 export const defaultConsoleSegmentBytes = 64 * 1024;
@@ -28,6 +29,11 @@ export interface ConsoleLog {
   trim(): Promise<void>;
   /** The last `maxBytes` of the console. */
   tail(maxBytes?: number): Promise<string>;
+  /**
+   * What was printed since `cursor`, a logical offset (bytes ever written,
+   * as this object has seen them) from an earlier call; at most `maxBytes`.
+   */
+  since(cursor: number | undefined, maxBytes?: number): Promise<ConsoleChunk>;
   remove(): Promise<void>;
 }
 
@@ -42,6 +48,18 @@ export function createConsoleLog(dir: string, segmentBytes = defaultConsoleSegme
       throw error;
     }
   };
+  /** Bytes truncated from the current segment so far: the logical offset where it starts. */
+  let trimmed = 0;
+  // Trimming and reading since a cursor must not interleave, or the offsets would lie.
+  let lock = Promise.resolve();
+  const exclusive = <T>(step: () => Promise<T>): Promise<T> => {
+    const run = lock.then(step);
+    lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
   return {
     path: current,
     openForWriting() {
@@ -50,17 +68,40 @@ export function createConsoleLog(dir: string, segmentBytes = defaultConsoleSegme
     async note(line) {
       await writeFile(current, `[nimbus] ${line}\n`, { flag: 'a' });
     },
-    async trim() {
-      let size: number;
-      try {
-        size = (await stat(current)).size;
-      } catch {
-        return;
-      }
-      if (size <= segmentBytes) return;
-      const bytes = await read(current);
-      await writeFile(previous, bytes.subarray(Math.max(0, bytes.length - segmentBytes)));
-      await truncate(current, 0);
+    trim() {
+      return exclusive(async () => {
+        let size: number;
+        try {
+          size = (await stat(current)).size;
+        } catch {
+          return;
+        }
+        if (size <= segmentBytes) return;
+        const bytes = await read(current);
+        await writeFile(previous, bytes.subarray(Math.max(0, bytes.length - segmentBytes)));
+        await truncate(current, 0);
+        trimmed += bytes.length;
+      });
+    },
+    since(cursor, maxBytes = segmentBytes) {
+      return exclusive(async () => {
+        const now = await read(current);
+        const end = trimmed + now.length;
+        const tailChunk = async (): Promise<ConsoleChunk> => {
+          const both = Buffer.concat([await read(previous), now]);
+          return { bytes: both.subarray(Math.max(0, both.length - maxBytes)), cursor: end, reset: true };
+        };
+        if (cursor === undefined || cursor > end || end - cursor > maxBytes) return tailChunk();
+        if (cursor >= trimmed) return { bytes: now.subarray(cursor - trimmed), cursor: end, reset: false };
+        const before = await read(previous);
+        const beforeStart = trimmed - before.length;
+        if (cursor < beforeStart) return tailChunk();
+        return {
+          bytes: Buffer.concat([before.subarray(cursor - beforeStart), now]),
+          cursor: end,
+          reset: false,
+        };
+      });
     },
     async tail(maxBytes = segmentBytes) {
       const both = Buffer.concat([await read(previous), await read(current)]);

@@ -83,6 +83,15 @@ describe('process runtime', () => {
     expect(output).toContain(`serving on ${instance.spec.privateIp}`);
     expect(output).toContain(`user data in ${instance.root} for ${instance.spec.instanceId}`);
     expect(observed(runtime, instance.spec.instanceId)).toMatchObject({ phase: 'running', bootCount: 1 });
+    const port = Number(new URL(instance.url).port);
+    const ports = await waitUntil(
+      () => {
+        const seen = observed(runtime, instance.spec.instanceId)?.listeningPorts ?? [];
+        return seen.length > 0 && seen;
+      },
+      { message: 'the listening port to be seen' },
+    );
+    expect(ports).toEqual([{ protocol: 'tcp', address: instance.spec.privateIp, port }]);
   });
 
   it('puts each instance in its own process group and cgroups with its type limits, or says they are not enforced', async () => {
@@ -188,11 +197,12 @@ describe('process runtime', () => {
     const instance = await makeTestInstance(home);
     await runtime.start({
       ...instance.spec,
-      rootVolume: { volumeId: 'vol-1', directory: join(home, 'missing') },
+      rootVolume: { volumeId: 'vol-1', hostPath: join(home, 'missing') },
     });
     expect(observed(runtime, instance.spec.instanceId)).toMatchObject({
       phase: 'crashed',
       exit: { reason: expect.stringContaining('could not boot') },
+      error: expect.stringContaining('has no'),
     });
   });
 
@@ -262,6 +272,36 @@ describe('process runtime', () => {
     expect(tail.length).toBeLessThanOrEqual(4096 * 2);
     expect(tail).toContain('line 1999');
     expect(tail).not.toContain('line 1\n');
+  });
+
+  it('hands out console output since a cursor, across trims, and the tail when it fell behind', async () => {
+    const runtime = newRuntime({ consoleSegmentBytes: 4096 });
+    await runtime.recover();
+    const instance = await makeTestInstance(home, {
+      bootCommand:
+        'i=0; while [ $i -lt 300 ]; do echo "line $i"; i=$((i+1)); sleep 0.005; done; echo done; sleep 30',
+    });
+    await runtime.start(instance.spec);
+    const first = await runtime.consoleSince(instance.spec.instanceId, undefined);
+    expect(first.reset).toBe(true);
+    let text = Buffer.from(first.bytes).toString();
+    let cursor = first.cursor;
+    await waitUntil(
+      async () => {
+        const chunk = await runtime.consoleSince(instance.spec.instanceId, cursor);
+        expect(chunk.reset).toBe(false);
+        text += Buffer.from(chunk.bytes).toString();
+        cursor = chunk.cursor;
+        return text.includes('done');
+      },
+      { intervalMs: 50 },
+    );
+    const lines = text.split('\n').filter((l) => l.startsWith('line '));
+    // Read often enough, nothing is skipped or repeated although the file was trimmed meanwhile.
+    expect(lines).toEqual(Array.from({ length: 300 }, (_, i) => `line ${i}`));
+    const behind = await runtime.consoleSince(instance.spec.instanceId, 0, 1024);
+    expect(behind.reset).toBe(true);
+    expect(behind.bytes.length).toBe(1024);
   });
 
   it('removing an instance stops it and forgets its files', async () => {

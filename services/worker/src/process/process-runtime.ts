@@ -27,6 +27,7 @@ import type {
   InstanceLimits,
   InstanceRuntime,
   InstanceUsage,
+  ListeningPort,
   ObservationListener,
   ObservedInstance,
 } from '../runtime/instance-runtime.js';
@@ -43,6 +44,7 @@ import {
 import { type ConsoleLog, createConsoleLog } from './console-log.js';
 import { cannotJoinCgroupsStatus, describeStatus, initArgs } from './instance-init.js';
 import { createInstanceStateFiles, type InstanceState } from './instance-state-file.js';
+import { listeningSockets, portsOf } from './listening-ports.js';
 import {
   clockTicksPerSecond,
   isSameProcess,
@@ -52,7 +54,7 @@ import {
   signal,
 } from './proc.js';
 import { type ProcessRuntimeOptions, processRuntimeDefaults } from './process-runtime-options.js';
-import { endTree } from './process-tree.js';
+import { endTree, treePids } from './process-tree.js';
 import { directoryRootVolumes } from './root-volumes.js';
 
 /** The environment variable that marks every process of this worker's instances. */
@@ -67,6 +69,9 @@ interface Tracked {
   child?: ChildProcess;
   metadata?: MetadataEndpoint;
   usage?: InstanceUsage;
+  listeningPorts: ListeningPort[];
+  /** Why the worker could not set the instance up, when that is why it crashed. */
+  error?: string;
   lastCpu?: { seconds: number; at: number };
   /** The tail of this instance's operation chain. */
   busy: Promise<void>;
@@ -111,6 +116,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       limits: t.limits,
       ...(t.metadata ? { metadataEndpoint: t.metadata.url } : {}),
       adopted: t.adopted,
+      listeningPorts: t.listeningPorts,
+      ...(t.error && s.phase === 'crashed' ? { error: t.error } : {}),
     };
   };
 
@@ -138,6 +145,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     console: createConsoleLog(files.dirOf(state.spec.instanceId), options.consoleSegmentBytes),
     adopted,
     limits: { enforced: false, reason: 'not started yet' },
+    listeningPorts: [],
     busy: Promise.resolve(),
   });
 
@@ -252,6 +260,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     delete t.state.pid;
     delete t.state.startTime;
     t.usage = undefined;
+    t.listeningPorts = [];
     await release(t);
     await persist(t);
     await t.console.note(`instance ${t.state.spec.instanceId} ended: ${outcome.exit.reason}`);
@@ -314,6 +323,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     const spec = t.state.spec;
     t.state.phase = 'starting';
     delete t.state.exit;
+    t.error = undefined;
     await persist(t);
     emit(t);
     try {
@@ -336,6 +346,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     } catch (error) {
       const reason = `the instance could not boot: ${(error as Error).message}`;
       logger.error({ err: error, instanceId: spec.instanceId }, 'boot failed');
+      t.error = reason;
       t.state.phase = 'crashed';
       t.state.exit = { reason, at: new Date() };
       await endProcesses(t, 0).catch(() => {});
@@ -358,6 +369,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     delete t.state.pid;
     delete t.state.startTime;
     t.usage = undefined;
+    t.listeningPorts = [];
     await release(t);
     t.state.phase = 'stopped';
     await persist(t);
@@ -375,6 +387,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       (t) => t.state.phase === 'running' && t.state.pid !== undefined,
     );
     let byGroup: Map<number, { ticks: number; rss: number }> | undefined;
+    const sockets = running.length > 0 ? await listeningSockets() : new Map();
     for (const t of running) {
       const pid = t.state.pid as number;
       if (!t.child && !(await isSameProcess(pid, t.state.startTime ?? -1))) {
@@ -408,12 +421,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       }
       const now = Date.now();
       const last = t.lastCpu;
-      const utilization =
+      const cpuPercent =
         last && now > last.at
-          ? Math.max(0, ((cpuSeconds - last.seconds) / ((now - last.at) / 1000) / t.state.spec.vcpus) * 100)
+          ? Math.max(0, ((cpuSeconds - last.seconds) / ((now - last.at) / 1000)) * 100)
           : 0;
       t.lastCpu = { seconds: cpuSeconds, at: now };
-      t.usage = { cpuSeconds, cpuUtilization: utilization, memoryBytes, sampledAt: new Date(now) };
+      t.usage = { cpuSeconds, cpuPercent, memoryBytes, sampledAt: new Date(now) };
+      t.listeningPorts = await portsOf(await treePids(treeOf(t)), sockets);
       await t.console.trim();
       emit(t);
     }
@@ -525,7 +539,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       });
     },
 
-    reboot(instanceId) {
+    reboot(instanceId, stopOptions = {}) {
       const t = get(instanceId);
       return serial(t, async () => {
         if (t.state.phase !== 'running') {
@@ -535,7 +549,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
         t.state.phase = 'starting';
         await persist(t);
         emit(t);
-        await endProcesses(t, stopGraceMs);
+        await endProcesses(t, stopOptions.graceMs ?? stopGraceMs);
         await t.console.note(`rebooting ${instanceId}`);
         try {
           await spawnInit(t);
@@ -551,14 +565,14 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     stop(instanceId, stopOptions = {}) {
       const t = tracked.get(instanceId);
       if (!t) return Promise.resolve();
-      return serial(t, () => stopNow(t, stopOptions.force ? 0 : stopGraceMs));
+      return serial(t, () => stopNow(t, stopOptions.graceMs ?? stopGraceMs));
     },
 
-    remove(instanceId) {
+    remove(instanceId, stopOptions = {}) {
       const t = tracked.get(instanceId);
       if (!t) return Promise.resolve();
       return serial(t, async () => {
-        await stopNow(t, stopGraceMs);
+        await stopNow(t, stopOptions.graceMs ?? stopGraceMs);
         await rootVolumes.discard(instanceId, t.state.spec.rootVolume);
         await files.remove(instanceId);
         tracked.delete(instanceId);
@@ -572,6 +586,12 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     async consoleOutput(instanceId, maxBytes) {
       const t = tracked.get(instanceId);
       return t ? t.console.tail(maxBytes) : '';
+    },
+
+    async consoleSince(instanceId, cursor, maxBytes) {
+      const t = tracked.get(instanceId);
+      if (!t) return { bytes: new Uint8Array(), cursor: 0, reset: true };
+      return t.console.since(cursor, maxBytes);
     },
 
     onChange(listener) {

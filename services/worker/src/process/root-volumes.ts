@@ -1,11 +1,14 @@
 /**
  * How an instance's root volume becomes the directory its processes run in.
- * The process runtime only sees this seam: `directoryRootVolumes` uses a
- * directory as it is (the spec's own directory, else one per instance under
- * the worker's home); block storage's device library (loop device, ext4
- * mount, IOPS throttle) plugs in here behind the same interface.
+ * The process runtime only sees this seam. `directoryRootVolumes` takes a
+ * volume whose host path is a directory as it is, and makes an empty
+ * directory under the worker's home for a volume without a host path; a
+ * volume file (ext4 image) needs block storage's device library (loop
+ * device, mount, IOPS throttle), which plugs in here behind the same
+ * interface: without it such a volume cannot be mounted, and the boot fails
+ * saying so.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RootVolumeRef } from '../runtime/instance-spec.js';
 
@@ -27,14 +30,23 @@ export interface RootVolumes {
 export function directoryRootVolumes(baseDir: string): RootVolumes {
   return {
     async mount(instanceId, volume) {
-      if (volume.directory) return { path: volume.directory };
+      if (volume.hostPath) {
+        const found = await stat(volume.hostPath).catch(() => undefined);
+        if (!found) throw new Error(`root volume ${volume.volumeId} has no ${volume.hostPath} on this host`);
+        if (!found.isDirectory()) {
+          throw new Error(
+            `root volume ${volume.volumeId} is a volume file (${volume.hostPath}); mounting one needs block storage's device library, which this worker does not have`,
+          );
+        }
+        return { path: volume.hostPath };
+      }
       const path = join(baseDir, instanceId);
       await mkdir(path, { recursive: true });
       return { path };
     },
     async unmount() {},
     async discard(instanceId, volume) {
-      if (!volume.directory) await rm(join(baseDir, instanceId), { recursive: true, force: true });
+      if (!volume.hostPath) await rm(join(baseDir, instanceId), { recursive: true, force: true });
     },
   };
 }

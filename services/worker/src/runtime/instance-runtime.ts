@@ -34,8 +34,8 @@ export interface InstanceExit {
 export interface InstanceUsage {
   /** CPU time used since the instance booted, in seconds. */
   cpuSeconds: number;
-  /** CPU used over the last sample interval, in percent of the instance's vCPUs (CloudWatch's CPUUtilization). */
-  cpuUtilization: number;
+  /** CPU used over the last sample interval, in percent of one vCPU (200: two busy vCPUs). */
+  cpuPercent: number;
   /** Resident memory of the whole process tree, bytes. */
   memoryBytes: number;
   sampledAt: Date;
@@ -46,6 +46,22 @@ export interface InstanceLimits {
   enforced: boolean;
   /** When not enforced: why not. */
   reason?: string;
+}
+
+export interface ListeningPort {
+  protocol: 'tcp' | 'udp';
+  /** The bound address: the private IP, or 0.0.0.0 for all. */
+  address: string;
+  port: number;
+}
+
+/** A slice of an instance's console, from a cursor the caller keeps. */
+export interface ConsoleChunk {
+  bytes: Uint8Array;
+  /** Where the next read goes on from. */
+  cursor: number;
+  /** True: `bytes` is the whole retained tail, not a continuation (first read, or output was lost in between). */
+  reset: boolean;
 }
 
 export interface ObservedInstance {
@@ -64,6 +80,15 @@ export interface ObservedInstance {
   metadataEndpoint?: string;
   /** True when a previous worker process started it and this one re-adopted it. */
   adopted: boolean;
+  /** Ports its processes listen on (the complete set), as of the last sample. */
+  listeningPorts: ListeningPort[];
+  /** Set with phase `crashed` when the worker could not set the instance up (root volume, command): not the instance's fault. */
+  error?: string;
+}
+
+export interface StopOptions {
+  /** SIGTERM to SIGKILL, ms; 0: SIGKILL at once. Default: the runtime's. */
+  graceMs?: number;
 }
 
 export type ObservationListener = (observed: ObservedInstance) => void;
@@ -80,15 +105,21 @@ export interface InstanceRuntime {
   /** Starts (or, when stopped, exited or crashed, starts again) an instance. Idempotent while it runs. */
   start(spec: InstanceSpec): Promise<void>;
   /** Restarts its process tree, keeping its root volume and metadata endpoint. */
-  reboot(instanceId: string): Promise<void>;
-  /** Ends its process tree (SIGTERM, then SIGKILL after the grace; `force`: SIGKILL at once). */
-  stop(instanceId: string, options?: { force?: boolean }): Promise<void>;
+  reboot(instanceId: string, options?: StopOptions): Promise<void>;
+  /** Ends its process tree: SIGTERM, then SIGKILL after the grace. */
+  stop(instanceId: string, options?: StopOptions): Promise<void>;
   /** Stops it if needed and forgets it, console output included (the instance is terminated). */
-  remove(instanceId: string): Promise<void>;
+  remove(instanceId: string, options?: StopOptions): Promise<void>;
   /** What it observes now, one entry per instance it knows. */
   observe(): ObservedInstance[];
   /** The tail of what the instance printed (boot command and user data), at most `maxBytes`. */
   consoleOutput(instanceId: string, maxBytes?: number): Promise<string>;
+  /**
+   * What the instance printed since `cursor` (from an earlier chunk), at most
+   * `maxBytes`; without a cursor, or when output between was lost, the tail
+   * with `reset`.
+   */
+  consoleSince(instanceId: string, cursor: number | undefined, maxBytes?: number): Promise<ConsoleChunk>;
   /** Called on every phase change and usage sample. Returns the unsubscribe function. */
   onChange(listener: ObservationListener): () => void;
   /**

@@ -8,10 +8,11 @@ export interface RootVolumeRef {
   /** The block-storage volume id (vol-...). */
   volumeId: string;
   /**
-   * A directory to use as the root file system as it is, instead of mounting
-   * the volume (tests, and hosts without loop devices).
+   * Where its bytes live on this host: a file holding an ext4 filesystem
+   * (mounted by the root-volume seam), or a directory used as it is (tests,
+   * hosts without loop devices).
    */
-  directory?: string;
+  hostPath?: string;
 }
 
 /** IMDS settings of the instance (EC2's InstanceMetadataOptions). */
@@ -20,6 +21,21 @@ export interface MetadataOptions {
   httpTokens: 'optional' | 'required';
   /** `disabled`: no metadata endpoint at all. Default `enabled`. */
   httpEndpoint: 'enabled' | 'disabled';
+  /** `enabled`: tags are served under /latest/meta-data/tags/instance. Default `disabled`. */
+  instanceMetadataTags: 'enabled' | 'disabled';
+}
+
+/** Network details served by the metadata service (all optional: a fake or test instance may lack them). */
+export interface InstanceNetworkInfo {
+  privateDnsName?: string;
+  publicDnsName?: string;
+  macAddress?: string;
+  networkInterfaceId?: string;
+  subnetId?: string;
+  vpcId?: string;
+  subnetCidrBlock?: string;
+  vpcCidrBlock?: string;
+  securityGroupIds?: string[];
 }
 
 export interface InstanceSpec {
@@ -47,11 +63,23 @@ export interface InstanceSpec {
   /** Names of its security groups. */
   securityGroups: string[];
   rootVolume: RootVolumeRef;
+  /** Every volume by device name (the root one too), for block-device-mapping. */
+  blockDevices?: { deviceName: string; volumeId: string }[];
   metadataOptions: MetadataOptions;
   launchTime: Date;
+  reservationId?: string;
+  amiLaunchIndex?: number;
+  /** Default x86_64. */
+  architecture?: string;
+  network?: InstanceNetworkInfo;
+  tags?: Record<string, string>;
 }
 
-export const defaultMetadataOptions: MetadataOptions = { httpTokens: 'optional', httpEndpoint: 'enabled' };
+export const defaultMetadataOptions: MetadataOptions = {
+  httpTokens: 'optional',
+  httpEndpoint: 'enabled',
+  instanceMetadataTags: 'disabled',
+};
 
 /** True when the user data is a script the instance runs (it starts with `#!`), as cloud-init decides. */
 export function isUserDataScript(userData: Uint8Array): boolean {

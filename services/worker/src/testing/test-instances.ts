@@ -68,7 +68,7 @@ export async function makeTestInstance(
     bootCommand: `exec node server.cjs ${privateIp} ${port}`,
     userData: new Uint8Array(),
     securityGroups: ['default'],
-    rootVolume: { volumeId: 'vol-0123456789abcdef0', directory: root },
+    rootVolume: { volumeId: 'vol-0123456789abcdef0', hostPath: root },
     metadataOptions: defaultMetadataOptions,
     launchTime: new Date(),
     ...overrides,
