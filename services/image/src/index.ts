@@ -1,2 +1,3 @@
-// The @nimbus/image package's public surface; filled as its modules land.
-export {};
+export { nimbusOwnerAlias, nimbusOwnerId } from './domain/nimbus-owner.js';
+export { type ImageConfig, imageConfigSpec, workDirOf } from './image-config.js';
+export { createImageServiceModule, type ImageModuleOptions, serviceModule } from './service.js';
