@@ -1,6 +1,8 @@
 // The @nimbus/worker package's public surface.
 
 export { createFakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from './fake/fake-runtime.js';
+export { createMetadataService, type MetadataServiceOptions } from './imds/metadata-service.js';
+export { createMetadataTokens, loadTokenKey, type MetadataTokens } from './imds/metadata-tokens.js';
 export {
   type CgroupSupport,
   cgroupControllers,

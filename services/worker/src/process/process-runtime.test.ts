@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { createLogger } from '@nimbus/runtime';
 import { waitUntil } from '@nimbus/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMetadataService } from '../imds/metadata-service.js';
 import type { InstanceRuntime, ObservedInstance } from '../runtime/instance-runtime.js';
+import type { MetadataEndpoints } from '../runtime/metadata-endpoints.js';
 import { getJson, makeTestInstance } from '../testing/test-instances.js';
 import { cfsPeriodUs, probeCgroups } from './cgroups.js';
 import { processesWithEnv, readProcStat } from './proc.js';
@@ -18,7 +20,9 @@ let home: string;
 let workerId: string;
 const runtimes: InstanceRuntime[] = [];
 
-function newRuntime(extra: { consoleSegmentBytes?: number } = {}): InstanceRuntime {
+function newRuntime(
+  extra: { consoleSegmentBytes?: number; metadata?: MetadataEndpoints } = {},
+): InstanceRuntime {
   const runtime = createProcessRuntime({
     home,
     workerId,
@@ -315,5 +319,33 @@ describe('process runtime', () => {
     expect(existsSync(join(home, 'instances', instance.spec.instanceId))).toBe(false);
     expect(existsSync(join(home, 'roots', instance.spec.instanceId))).toBe(false);
     expect(await inits()).toEqual(new Map());
+  });
+
+  it('gives the instance its metadata endpoint, which a restarted worker serves on again', async () => {
+    const metadata = createMetadataService({ tokenKey: randomBytes(32), logger });
+    const first = newRuntime({ metadata });
+    await first.recover();
+    const script = [
+      '#!/bin/sh',
+      'while :; do',
+      '  curl -s "${AWS_EC2_METADATA_SERVICE_ENDPOINT}latest/meta-data/instance-id" > seen-id.tmp && mv seen-id.tmp seen-id',
+      '  sleep 0.1',
+      'done',
+    ].join('\n');
+    const instance = await makeTestInstance(home, { userData: new TextEncoder().encode(script) });
+    await first.start(instance.spec);
+    const seenId = join(instance.root, 'seen-id');
+    const read = async () => (await readFile(seenId, 'utf8').catch(() => '')) === instance.spec.instanceId;
+    await waitUntil(read, { message: 'the instance to read its own id from its metadata endpoint' });
+    const endpoint = observed(first, instance.spec.instanceId)?.metadataEndpoint;
+    expect(new URL(endpoint as string).hostname).toBe(instance.spec.privateIp);
+    await first.close({ keepInstances: true });
+    runtimes.splice(runtimes.indexOf(first), 1);
+
+    await unlink(seenId);
+    const second = newRuntime({ metadata });
+    await second.recover();
+    expect(observed(second, instance.spec.instanceId)?.metadataEndpoint).toBe(endpoint);
+    await waitUntil(read, { message: 'the re-adopted instance to reach its endpoint again' });
   });
 });
