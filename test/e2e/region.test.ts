@@ -28,6 +28,10 @@ describe.each([
       for (const grpcService of service.grpcServices) {
         expect(await checkHealth(service.address, grpcService, { timeoutMs: 5_000 })).toBe('SERVING');
       }
+      // Every service exposes its Prometheus metrics.
+      const metrics = await (await fetch(service.metrics ?? 'http://127.0.0.1:1/')).text();
+      expect(metrics).toContain('nimbus_grpc_request_duration_seconds');
+      expect(metrics).toContain('process_resident_memory_bytes');
     }
 
     const out: string[] = [];

@@ -11,6 +11,8 @@ export interface RegionServiceEntry {
   address: string;
   /** Fully qualified gRPC services it serves, e.g. `nimbus.network.v1.NetworkService`. */
   grpcServices: string[];
+  /** Its Prometheus endpoint, e.g. `http://127.0.0.1:41234/metrics`. */
+  metrics?: string;
   /** Its process id when it runs as its own process. */
   pid?: number;
 }

@@ -19,6 +19,8 @@ export interface ServerOptions<T extends readonly DescService[]> {
   authenticator: Authenticator;
   /** Each service with its implementation, typed from its own descriptor. */
   services: { [K in keyof T]: ServiceRegistration<T[K]> };
+  /** Sees every call and its final outcome (refused ones too): metrics. Runs just inside the request id. */
+  observer?: ServerInterceptor;
   /** Extra interceptors, run innermost: after authentication, just around the handler. */
   interceptors?: readonly ServerInterceptor[];
   /** Default: insecure (plaintext), for loopback. */
@@ -58,6 +60,7 @@ export function createServer<const T extends readonly DescService[]>(
   const registrations = options.services as readonly ServiceRegistration<DescService>[];
   const interceptors = [
     requestIdInterceptor,
+    ...(options.observer ? [options.observer] : []),
     loggingInterceptor,
     errorsInterceptor,
     deadlineInterceptor,

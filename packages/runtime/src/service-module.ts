@@ -15,6 +15,7 @@ import { createClient } from './client.js';
 import type { Client } from './client-types.js';
 import { ConfigError, type ConfigSpec, readConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { createServiceMetrics, type ServiceMetrics, serveMetrics } from './metrics.js';
 import { runService, type ServiceState } from './run-service.js';
 import { createServer } from './server.js';
 import type { ServiceRegistration } from './service-impl.js';
@@ -35,6 +36,8 @@ export interface ServiceContext {
    * which account it acts for (`{ accountId }`). Closed by the host at stop.
    */
   connect<S extends DescService>(service: S, name: string): Client<S>;
+  /** Its Prometheus metrics: add domain gauges to `registry`, expose controllers with `watchController`. */
+  metrics: ServiceMetrics;
 }
 
 export interface ServiceParts {
@@ -58,6 +61,8 @@ export interface ServiceModule {
 /** A module hosted and listening. */
 export interface HostedService {
   address: string;
+  /** host:port of its GET /metrics endpoint, unless metrics are off. */
+  metricsAddress?: string;
   /** Fully qualified names of the gRPC services it serves. */
   grpcServices: string[];
   stop(): Promise<void>;
@@ -90,6 +95,12 @@ const hostingSpec = {
     default: '',
     description:
       "the region's secret for calls between its services (at least 16 characters): needed to call another service, and to be called by one",
+  },
+  metricsListen: {
+    env: 'NIMBUS_METRICS_LISTEN',
+    default: '127.0.0.1:0',
+    description:
+      "host:port where GET /metrics answers in Prometheus's text format (port 0: any free one; 'off': none)",
   },
   shutdownGraceMs: {
     env: 'NIMBUS_SHUTDOWN_GRACE',
@@ -157,6 +168,7 @@ function splitHostPort(listen: string): { host: string; port: number } {
 function hostingConfig(env: Readonly<Record<string, string | undefined>>) {
   const config = readConfig(hostingSpec, env);
   const { host: bindHost, port } = splitHostPort(config.listen);
+  const metricsListen = config.metricsListen === 'off' ? undefined : splitHostPort(config.metricsListen);
   if (config.serviceToken && config.serviceToken.length < 16) {
     throw invalid(hostingSpec.serviceToken, 'is shorter than 16 characters');
   }
@@ -166,6 +178,7 @@ function hostingConfig(env: Readonly<Record<string, string | undefined>>) {
     endpoints: parseEndpoints(config.endpoints),
     bindHost,
     port,
+    metricsListen,
   };
 }
 
@@ -174,8 +187,9 @@ export async function hostServiceModule(
   module: ServiceModule,
   host: { store: Store; bus: EventBus; logger: Logger; env: Readonly<Record<string, string | undefined>> },
 ): Promise<HostedService> {
-  const { config, tokens, endpoints, bindHost, port } = hostingConfig(host.env);
+  const { config, tokens, endpoints, bindHost, port, metricsListen } = hostingConfig(host.env);
   const name = host.env.NIMBUS_SERVICE_NAME ?? module.name;
+  const metrics = createServiceMetrics(name);
   const clients: Client<DescService>[] = [];
   const closeClients = () => {
     for (const client of clients.splice(0)) client.close();
@@ -197,27 +211,32 @@ export async function hostServiceModule(
     parts = await module.start({
       name,
       logger: host.logger,
-      store: host.store,
-      bus: host.bus,
+      store: metrics.instrumentStore(host.store),
+      bus: metrics.instrumentBus(host.bus),
       endpoints,
       env: host.env,
       connect,
+      metrics: { registry: metrics.registry, watchController: metrics.watchController },
     });
   } catch (error) {
     closeClients();
     throw error;
   }
   const users = staticTokens(tokens);
-  let server: ReturnType<typeof createServer>;
+  let server: ReturnType<typeof createServer> | undefined;
   let bound: number;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     server = createServer({
       logger: host.logger,
       authenticator: config.serviceToken ? withServiceToken(users, config.serviceToken) : users,
       services: parts.services,
+      observer: metrics.interceptor,
     });
     bound = await server.listen(bindHost, port);
+    if (metricsListen) metricsServer = await serveMetrics(metrics, metricsListen.host, metricsListen.port);
   } catch (error) {
+    await (server as ReturnType<typeof createServer> | undefined)?.shutdown(0);
     await parts.close?.();
     closeClients();
     throw error;
@@ -229,6 +248,9 @@ export async function hostServiceModule(
   });
   return {
     address: `${bindHost}:${bound}`,
+    ...(metricsListen && metricsServer
+      ? { metricsAddress: `${metricsListen.host}:${metricsServer.port}` }
+      : {}),
     grpcServices: parts.services.map(({ service }) => service.typeName),
     async stop() {
       await server.shutdown(config.shutdownGraceMs);
@@ -236,6 +258,7 @@ export async function hostServiceModule(
       await running;
       await parts.close?.();
       closeClients();
+      await metricsServer?.close();
     },
   };
 }

@@ -38,6 +38,8 @@ interface Planned {
   name: string;
   zone: string | undefined;
   address: string;
+  /** host:port of its GET /metrics. */
+  metricsAddress: string;
 }
 
 async function plan(options: RegionOptions): Promise<Planned[]> {
@@ -46,7 +48,13 @@ async function plan(options: RegionOptions): Promise<Planned[]> {
     const zones = manifest.perZone ? options.zones : [undefined];
     for (const zone of zones) {
       const name = zone ? `${manifest.name}-${zone}` : manifest.name;
-      planned.push({ manifest, name, zone, address: `127.0.0.1:${await freePort()}` });
+      planned.push({
+        manifest,
+        name,
+        zone,
+        address: `127.0.0.1:${await freePort()}`,
+        metricsAddress: `127.0.0.1:${await freePort()}`,
+      });
     }
   }
   return planned;
@@ -109,7 +117,7 @@ export async function startRegion(
       signal?.throwIfAborted();
       const { manifest, name, zone, address } = service;
       const common = { manifest, name, zone, address, logger };
-      const serviceEnv = { ...env, NIMBUS_LISTEN: address };
+      const serviceEnv = { ...env, NIMBUS_LISTEN: address, NIMBUS_METRICS_LISTEN: service.metricsAddress };
       launched.push(
         embedded
           ? await launchInProcess({ ...common, env: serviceEnv, store: embedded.store, bus: embedded.bus })
@@ -129,9 +137,14 @@ export async function startRegion(
       store: backing.store,
       bus: backing.bus,
       services: Object.fromEntries(
-        launched.map((s) => [
+        launched.map((s, index) => [
           s.name,
-          { address: s.address, grpcServices: s.grpcServices, ...(s.pid ? { pid: s.pid } : {}) },
+          {
+            address: s.address,
+            grpcServices: s.grpcServices,
+            metrics: `http://${planned[index]?.metricsAddress}/metrics`,
+            ...(s.pid ? { pid: s.pid } : {}),
+          },
         ]),
       ),
       defaultAccount: credentials,

@@ -19,6 +19,7 @@ export async function startEchoServer(
   options: {
     authenticator?: Authenticator;
     interceptors?: ServerInterceptor[];
+    observer?: ServerInterceptor;
     level?: 'debug' | 'info' | 'silent';
   } = {},
 ): Promise<EchoServerFixture> {
@@ -35,6 +36,7 @@ export async function startEchoServer(
     authenticator: options.authenticator ?? devAccount('000000000000'),
     services: [{ service: EchoService, impl: echoService }],
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   const port = await server.listen('127.0.0.1', 0);
   return { server, address: `127.0.0.1:${port}`, logs, stop: () => server.shutdown(2_000) };
