@@ -164,3 +164,4 @@ export type {
   SubnetRecord,
   VpcRecord,
 } from './state/vpc-records.js';
+export { createNetworkServiceModule, type NetworkModuleOptions, serviceModule } from './service.js';
