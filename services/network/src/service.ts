@@ -8,6 +8,7 @@ import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createNetworkApi } from './api/network-api.js';
 import { createEdgeEngine, edgeEngineOf, resolveEdgeEngine } from './edge/edge-engine.js';
 import { createEdgeFeeder } from './edge/edge-feeder.js';
+import { haproxyUnusable } from './edge/haproxy-edge.js';
 import { networkConfigSpec } from './network-config.js';
 
 export interface NetworkModuleOptions {
@@ -20,8 +21,8 @@ export function createNetworkServiceModule(options: NetworkModuleOptions = {}): 
     name: 'network',
     async start(context) {
       const config = readConfig(networkConfigSpec, context.env);
-      // Checked before anything starts, also where this replica runs no edge.
-      const engine = edgeEngineOf(config.edgeEngine);
+      // Checked before anything starts; HAProxy's presence only where this replica runs the edge.
+      const engine = edgeEngineOf(config.edgeEngine, config.edge ? haproxyUnusable : () => undefined);
       const services = [
         {
           service: NetworkService,
@@ -30,8 +31,13 @@ export function createNetworkServiceModule(options: NetworkModuleOptions = {}): 
       ];
       if (!config.edge) return { services };
       const logger = context.logger.child({ component: 'edge' });
-      logger.info({ engine: resolveEdgeEngine(engine), setting: engine }, 'edge: data plane');
-      const edge = createEdgeEngine(engine, { logger });
+      const why = engine === 'auto' ? haproxyUnusable() : undefined;
+      const running = resolveEdgeEngine(engine, () => why);
+      logger.info(
+        { engine: running, setting: engine, ...(why ? { notHaproxy: why } : {}) },
+        'edge: data plane',
+      );
+      const edge = createEdgeEngine(running, { logger });
       const feeder = createEdgeFeeder({ store: context.store, edge, logger });
       return {
         services,

@@ -2,8 +2,8 @@ import { ConfigError } from '@nimbus/runtime';
 import { describe, expect, it } from 'vitest';
 import { edgeEngineOf, resolveEdgeEngine } from './edge-engine.js';
 
-const installed = () => true;
-const missing = () => false;
+const installed = () => undefined;
+const missing = () => "no 'haproxy' binary runs here";
 
 describe('NIMBUS_EDGE_ENGINE', () => {
   it('takes auto, node and haproxy, in any case', () => {

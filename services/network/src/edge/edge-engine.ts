@@ -2,7 +2,7 @@ import { ConfigError } from '@nimbus/runtime';
 import { createEdge, type Edge } from './edge.js';
 import { compileEdgeTable, type EdgeMapping } from './edge-mapping.js';
 import type { EdgeOptions } from './edge-options.js';
-import { createHaproxyEdge, haproxyAvailable } from './haproxy-edge.js';
+import { createHaproxyEdge, haproxyUnusable } from './haproxy-edge.js';
 
 /**
  * Which data plane the edge uses (`NIMBUS_EDGE_ENGINE`). `node`: the relay in
@@ -10,7 +10,8 @@ import { createHaproxyEdge, haproxyAvailable } from './haproxy-edge.js';
  * in TCP mode (haproxy-edge.ts), faster (bench/edge.bench.ts), with the
  * addresses whose rules name a security group still on the Node relay when
  * `sourceGroups` is given, as HAProxy cannot ask this process per connection;
- * `auto` (the default): haproxy when its binary runs here, else node.
+ * `auto` (the default): haproxy when it can serve here (`haproxyUnusable`),
+ * else node.
  */
 export type EdgeEngine = 'auto' | 'node' | 'haproxy';
 
@@ -18,28 +19,23 @@ export const edgeEngines = ['auto', 'node', 'haproxy'] as const;
 
 const engineVariable = {
   env: 'NIMBUS_EDGE_ENGINE',
-  description: "the edge's data plane: auto (haproxy when installed, else node), node or haproxy",
+  description: "the edge's data plane: auto (haproxy when it can serve here, else node), node or haproxy",
 };
 
 /**
  * The engine a setting names, checked: anything but auto, node or haproxy,
- * and haproxy without its binary, is a ConfigError naming the variable.
+ * and haproxy where it cannot serve, is a ConfigError naming the variable.
  */
-export function edgeEngineOf(text: string, available: () => boolean = haproxyAvailable): EdgeEngine {
+export function edgeEngineOf(text: string, unusable: () => string | undefined = haproxyUnusable): EdgeEngine {
   const engine = edgeEngines.find((name) => name === text.trim().toLowerCase());
   if (engine === undefined) {
     throw new ConfigError([
       { ...engineVariable, problem: `must be one of ${edgeEngines.join(', ')}, got '${text}'` },
     ]);
   }
-  if (engine === 'haproxy' && !available()) {
-    throw new ConfigError([
-      {
-        ...engineVariable,
-        problem:
-          "is haproxy but no 'haproxy' binary runs here (install HAProxy 2.6 or later, or use auto or node)",
-      },
-    ]);
+  const reason = engine === 'haproxy' ? unusable() : undefined;
+  if (reason !== undefined) {
+    throw new ConfigError([{ ...engineVariable, problem: `is haproxy but ${reason} (or use auto or node)` }]);
   }
   return engine;
 }
@@ -47,10 +43,10 @@ export function edgeEngineOf(text: string, available: () => boolean = haproxyAva
 /** The engine `auto` stands for here. */
 export function resolveEdgeEngine(
   engine: EdgeEngine,
-  available: () => boolean = haproxyAvailable,
+  unusable: () => string | undefined = haproxyUnusable,
 ): 'node' | 'haproxy' {
   if (engine !== 'auto') return engine;
-  return available() ? 'haproxy' : 'node';
+  return unusable() === undefined ? 'haproxy' : 'node';
 }
 
 export function createEdgeEngine(engine: EdgeEngine, options: EdgeOptions = {}): Edge {

@@ -76,6 +76,30 @@ export function haproxyAvailable(binary = 'haproxy'): boolean {
   return spawnSync(binary, ['-v'], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * Whether this process may destroy sockets it does not own (CAP_NET_ADMIN,
+ * bit 12 of the effective capabilities), as `ss -K` must to reset the
+ * connections of a remapped or disassociated address.
+ */
+export function canResetSockets(): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return hex !== undefined && (Number.parseInt(hex.slice(-4), 16) & 0x1000) !== 0;
+}
+
+/**
+ * Why the HAProxy engine cannot keep the edge's contract here, or undefined
+ * when it can: it needs the binary, and CAP_NET_ADMIN (root, as on CI) for
+ * the resets of a remap; without it a remapped address's established
+ * connections would stay with the former instance until they end.
+ */
+export function haproxyUnusable(binary = 'haproxy'): string | undefined {
+  if (!haproxyAvailable(binary)) return `no '${binary}' binary runs here (install HAProxy 2.6 or later)`;
+  if (!canResetSockets()) {
+    return "this process lacks CAP_NET_ADMIN, which resetting a remapped address's connections (ss -K) needs";
+  }
+  return undefined;
+}
+
 const tempPrefix = 'nimbus-edge-';
 
 /**
