@@ -11,6 +11,7 @@ export interface LoggedEvent {
   sequence: number;
   subject: string;
   bytes: Uint8Array;
+  headers: Readonly<Record<string, string>>;
 }
 
 /** Read access to the bus's stream log. */

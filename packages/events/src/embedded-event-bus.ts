@@ -64,7 +64,12 @@ export class EmbeddedEventBus implements EventBus, EventLog {
     const seen = this.recentIds.get(event.id);
     if (seen) return { id: event.id, sequence: seen.sequence, duplicate: true };
     const sequence = this.nextSequence();
-    this.log.push({ sequence, subject: event.subject, bytes: encodeEvent(event) });
+    this.log.push({
+      sequence,
+      subject: event.subject,
+      bytes: encodeEvent(event),
+      headers: lowerCaseNames(input.headers),
+    });
     this.recentIds.set(event.id, { sequence, at: now });
     if (this.log.length > this.maxEvents * 1.1) {
       const drop = this.log.length - this.maxEvents;
@@ -129,7 +134,12 @@ export class EmbeddedEventBus implements EventBus, EventLog {
         const { event, deliveryCount } = taken;
         const handled = Promise.resolve()
           .then(() =>
-            options.handler({ event: decodeEvent(event.bytes), deliveryCount, sequence: event.sequence }),
+            options.handler({
+              event: decodeEvent(event.bytes),
+              deliveryCount,
+              sequence: event.sequence,
+              headers: event.headers,
+            }),
           )
           .then(
             () => durable.ack(event.sequence),
@@ -161,4 +171,10 @@ export class EmbeddedEventBus implements EventBus, EventLog {
   private assertOpen(): void {
     if (this.closed) throw new BusUnavailableError('the embedded event bus is closed');
   }
+}
+
+function lowerCaseNames(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
 }

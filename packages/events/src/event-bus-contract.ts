@@ -66,6 +66,10 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
         revision: 42n,
         detailJson: '{"state":"running"}',
         requestId: 'req-7',
+        headers: {
+          traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+          'X-Origin': 'test',
+        },
       });
       expect(ack).toMatchObject({ id: 'evt-1', duplicate: false });
       const defaulted = await bus.publish({ subject: subject('instance', 'created') });
@@ -87,6 +91,11 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       const seconds = first?.event.time?.seconds ?? 0n;
       const nanosOfSecond = first?.event.time?.nanos ?? 0;
       expect(Number(seconds) * 1000 + nanosOfSecond / 1e6).toBe(time.getTime());
+      expect(first?.headers).toEqual({
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'x-origin': 'test',
+      });
+      expect(second?.headers).toEqual({});
       expect(second?.event.id).toBe(defaulted.id);
       expect(second?.sequence).toBeGreaterThan(ack.sequence);
     });

@@ -38,6 +38,11 @@ export interface PublishInput {
   /** Domain detail, already JSON. Default empty. */
   detailJson?: string;
   requestId?: string;
+  /**
+   * Transport headers beside the envelope (NATS message headers), e.g. the
+   * W3C `traceparent` of the publishing call; delivered as they were sent.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface PublishAck {
@@ -56,6 +61,8 @@ export interface DeliveredEvent {
   readonly deliveryCount: number;
   /** The event's position in the stream. */
   readonly sequence: number;
+  /** The headers it was published with, names in lower case (none: empty). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Where a durable seen for the first time starts reading. */

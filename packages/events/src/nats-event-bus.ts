@@ -18,6 +18,7 @@ import {
   type JetStreamManager,
   type NatsConnection,
   nanos,
+  headers as natsHeaders,
   RetentionPolicy,
   StorageType,
   type StreamConfig,
@@ -163,9 +164,12 @@ export class NatsEventBus implements EventBus {
     const event = eventFromInput(input);
     this.assertUsable('publishing');
     try {
+      const headers = input.headers && Object.keys(input.headers).length > 0 ? natsHeaders() : undefined;
+      for (const [name, value] of Object.entries(input.headers ?? {})) headers?.set(name, value);
       const ack = await this.js.publish(event.subject, encodeEvent(event), {
         msgID: event.id,
         expect: { streamName: this.stream },
+        ...(headers ? { headers } : {}),
       });
       return { id: event.id, sequence: ack.seq, duplicate: ack.duplicate };
     } catch (error) {

@@ -108,7 +108,13 @@ export async function openNatsSubscription(
     }
     const deliveryCount = message.info.redeliveryCount;
     try {
-      await options.handler({ event, deliveryCount, sequence: message.seq });
+      const headers: Record<string, string> = {};
+      for (const [name, values] of message.headers ?? []) {
+        // The server's own headers (Nats-Msg-Id, ...) are not the publisher's.
+        const lower = name.toLowerCase();
+        if (!lower.startsWith('nats-') && values[0] !== undefined) headers[lower] = values[0];
+      }
+      await options.handler({ event, deliveryCount, sequence: message.seq, headers });
       message.ack();
     } catch {
       message.nak(redeliveryDelayMs(deliveryCount));
