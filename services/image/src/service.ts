@@ -14,6 +14,7 @@ import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createImageServiceApi } from './api/image-service-api.js';
 import { createImageController } from './controllers/image-controller.js';
 import { imageConfigSpec, workDirOf } from './image-config.js';
+import type { ProvidedImage } from './provided-images/provided-image-catalog.js';
 import { createProvidedImages } from './provided-images/provided-images.js';
 
 export interface ImageModuleOptions {
@@ -21,6 +22,12 @@ export interface ImageModuleOptions {
   now?: () => number;
   /** How often the controller looks again at a copy in progress, ms (default 500). */
   pollMs?: number;
+  /** The provided images (default: provided-image-catalog.ts); tests give their own. */
+  providedCatalog?: readonly ProvidedImage[];
+  /** Where a provided image's content is (default: services/image/provided/<family>/<version>). */
+  providedContentDir?: (image: ProvidedImage) => string;
+  /** Called each time the provided images have all been made or found (tests wait for it). */
+  onProvidedImagesReady?: () => void;
 }
 
 export function createImageServiceModule(options: ImageModuleOptions = {}): ServiceModule {
@@ -47,6 +54,8 @@ export function createImageServiceModule(options: ImageModuleOptions = {}): Serv
         logger: context.logger,
         workDir: workDirOf(config),
         now,
+        ...(options.providedCatalog ? { catalog: options.providedCatalog } : {}),
+        ...(options.providedContentDir ? { contentDir: options.providedContentDir } : {}),
       });
       return {
         services: [{ service: ImageService, impl: createImageServiceApi(deps) }],
@@ -60,7 +69,11 @@ export function createImageServiceModule(options: ImageModuleOptions = {}): Serv
               run: async (leading) => {
                 await Promise.all([
                   controller.start(leading),
-                  config.providedImages ? provided.ensure(leading) : Promise.resolve(),
+                  config.providedImages
+                    ? provided.ensure(leading).then(() => {
+                        if (!leading.aborted) options.onProvidedImagesReady?.();
+                      })
+                    : Promise.resolve(),
                 ]);
               },
             },
