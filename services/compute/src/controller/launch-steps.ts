@@ -1,0 +1,150 @@
+/**
+ * The external steps of a launch, each idempotent: a volume or the interface
+ * is created with a client token derived from the instance id, so a step
+ * retried after a crash (compute died between the call and recording its
+ * answer) gets the same resource back instead of a second one. Each answer is
+ * recorded in the instance record before the next step starts.
+ */
+import type { Stored } from '@nimbus/service-kit';
+import type { Peers } from '../api/api-deps.js';
+import { privateDnsName } from '../api/instance-views.js';
+import type { InstanceRecord, InstanceVolume, MappedVolumeSpec } from '../state/instance-records.js';
+import type { InstanceStore } from '../state/instance-store.js';
+
+/** The client token of a volume of the launch: at most 64 ASCII characters. */
+export function volumeToken(instanceId: string, deviceName: string): string {
+  return `${instanceId}:${deviceName}`;
+}
+
+export function interfaceToken(instanceId: string): string {
+  return `${instanceId}:eni`;
+}
+
+/** CreateVolume's request for a volume of the launch: the same every time, so its client token finds the first answer. */
+export function volumeRequest(r: InstanceRecord, volume: MappedVolumeSpec) {
+  return {
+    availabilityZone: r.availabilityZone,
+    size: volume.size,
+    volumeType: volume.volumeType,
+    iops: volume.iops,
+    throughput: volume.throughput,
+    snapshotId: volume.snapshotId,
+    encrypted: volume.encrypted,
+    clientToken: volumeToken(r.instanceId, volume.deviceName),
+    tagSpecifications: r.volumeTags.length > 0 ? [{ resourceType: 'volume', tags: r.volumeTags }] : [],
+  };
+}
+
+/** CreateNetworkInterface's request for the primary interface, the same every time. */
+export function interfaceRequest(r: InstanceRecord) {
+  return {
+    subnetId: r.subnetId,
+    description: `Primary network interface of ${r.instanceId}`,
+    privateIpAddress: r.requestedPrivateIp,
+    groups: r.groups.map((g) => g.groupId),
+    clientToken: interfaceToken(r.instanceId),
+  };
+}
+
+export class LaunchFailure extends Error {
+  override name = 'LaunchFailure';
+  constructor(
+    readonly code: 'Server.InternalError' | 'Server.InsufficientInstanceCapacity',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LaunchSteps {
+  /** Creates (or finds again) each volume not yet recorded, and marks the available ones ready. False while some are not. */
+  volumes(record: Stored<InstanceRecord>): Promise<{ record: Stored<InstanceRecord>; ready: boolean }>;
+  /**
+   * Creates (or finds again) the primary interface. It is not attached
+   * through AttachNetworkInterface: the network service refuses to detach
+   * device index 0, which terminate must do before deleting it.
+   */
+  networkInterface(record: Stored<InstanceRecord>): Promise<Stored<InstanceRecord>>;
+  /** An auto-assigned public address, when the instance gets one. */
+  publicIp(record: Stored<InstanceRecord>): Promise<Stored<InstanceRecord>>;
+}
+
+export function createLaunchSteps(peers: Peers, instances: InstanceStore, region: string): LaunchSteps {
+  const write = async (record: Stored<InstanceRecord>, change: (r: InstanceRecord) => InstanceRecord) => {
+    const written = await instances.update(record, change);
+    if (!written) throw new Error(`instance ${record.value.instanceId} vanished`);
+    return written.record;
+  };
+  const setVolume = (deviceName: string, patch: Partial<InstanceVolume>) => (r: InstanceRecord) => ({
+    ...r,
+    volumes: r.volumes.map((v) => (v.deviceName === deviceName ? { ...v, ...patch } : v)),
+  });
+
+  return {
+    async volumes(record) {
+      let current = record;
+      const r = () => current.value;
+      for (const volume of r().volumes) {
+        if (volume.volumeId !== '') continue;
+        const made = await peers.storage.createVolume(volumeRequest(r(), volume), { accountId: r().ownerId });
+        const v = made.volume;
+        if (!v) throw new Error('CreateVolume answered without a volume');
+        current = await write(
+          current,
+          setVolume(volume.deviceName, {
+            volumeId: v.volumeId,
+            hostPath: v.hostPath,
+            size: v.size,
+            attachTime: new Date().toISOString(),
+            ready: v.state === 'available',
+          }),
+        );
+      }
+      const waiting = r().volumes.filter((v) => !v.ready);
+      if (waiting.length === 0) return { record: current, ready: true };
+      const { volumes } = await peers.storage.describeVolumes(
+        { volumeIds: waiting.map((v) => v.volumeId) },
+        { accountId: r().ownerId },
+      );
+      for (const v of volumes) {
+        const mine = waiting.find((w) => w.volumeId === v.volumeId);
+        if (!mine) continue;
+        if (v.state === 'error')
+          throw new LaunchFailure('Server.InternalError', `Volume ${v.volumeId} failed to be created.`);
+        if (v.state === 'available' || v.state === 'in-use') {
+          current = await write(current, setVolume(mine.deviceName, { ready: true, hostPath: v.hostPath }));
+        }
+      }
+      return { record: current, ready: r().volumes.every((v) => v.ready) };
+    },
+
+    async networkInterface(record) {
+      let current = record;
+      const r = current.value;
+      const accountId = r.ownerId;
+      if (r.networkInterfaceId === '') {
+        const made = await peers.network.createNetworkInterface(interfaceRequest(r), { accountId });
+        const eni = made.networkInterface;
+        if (!eni) throw new Error('CreateNetworkInterface answered without an interface');
+        current = await write(current, (c) => ({
+          ...c,
+          networkInterfaceId: eni.networkInterfaceId,
+          privateIpAddress: eni.privateIpAddress,
+          privateDnsName: privateDnsName(eni.privateIpAddress, region),
+          macAddress: eni.macAddress,
+        }));
+      }
+      return current;
+    },
+
+    async publicIp(record) {
+      const r = record.value;
+      if (!r.associatePublicIp || r.publicIp !== '') return record;
+      const { publicIp } = await peers.network.allocatePublicIp(
+        { networkInterfaceId: r.networkInterfaceId },
+        { accountId: r.ownerId },
+      );
+      return write(record, (c) => ({ ...c, publicIp }));
+    },
+  };
+}
