@@ -808,6 +808,12 @@ export const ObservedPortSchema: GenMessage<ObservedPort> = /*@__PURE__*/
  * the worker renews; when it lapses the node is NotReady and its instances'
  * system status checks turn impaired.
  *
+ * A worker authenticates with the region's service token (NIMBUS_SERVICE_TOKEN)
+ * and, as every call with it must, names an account in `x-nimbus-account`
+ * (any twelve digits, e.g. 000000000000: a worker acts for no account). Calls
+ * with a user's token are refused with UnauthorizedOperation: desired
+ * instances carry every account's user data and keys.
+ *
  * Protocol:
  *  1. worker -> Register (first message; anything else first ends the stream
  *     with FAILED_PRECONDITION). A second stream registering the same
