@@ -3,7 +3,22 @@
  * descriptor here; its verbs, flags and help then follow from the proto.
  */
 import type { DescService } from '@bufbuild/protobuf';
+import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 
-export const knownServices: readonly DescService[] = [NetworkService, BlockStorageService];
+/**
+ * EC2 has one CreateTags and one DeleteTags for every kind of resource, and a
+ * verb is named after its action: until the CLI routes those by resource id,
+ * block storage keeps `create-tags`/`delete-tags`, and another service's are
+ * left out of the verbs (they stay reachable over gRPC).
+ */
+function withoutActions(service: DescService, actions: readonly string[]): DescService {
+  return { ...service, methods: service.methods.filter((m) => !actions.includes(m.name)) };
+}
+
+export const knownServices: readonly DescService[] = [
+  NetworkService,
+  BlockStorageService,
+  withoutActions(ImageService, ['CreateTags', 'DeleteTags']),
+];
