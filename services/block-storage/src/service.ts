@@ -16,6 +16,7 @@ import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createBlockStorageApi } from './api/block-storage-api.js';
 import { createChunkStore } from './chunk-store/index.js';
 import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
+import { createVolumeEvents } from './state/volume-events.js';
 import { createVolumeLifecycle } from './state/volume-lifecycle.js';
 import { storageConfigSpec, storageRootOf, volumeFilesystemOf } from './storage-config.js';
 import { checkMkfs } from './volume-files/make-filesystem.js';
@@ -37,7 +38,8 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
       const filesystem = volumeFilesystemOf(config);
       if (filesystem === 'ext4') await checkMkfs();
       const files = createVolumeFiles(storageRoot, filesystem);
-      const lifecycle = createVolumeLifecycle(context.store, files);
+      const volumeEvents = createVolumeEvents(context.bus, context.logger);
+      const lifecycle = createVolumeLifecycle(context.store, files, volumeEvents);
       const chunks = createChunkStore({ root: join(storageRoot, 'chunks') });
       const snapshots = createSnapshotLifecycle({
         store: context.store,
@@ -47,8 +49,9 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
         files,
         storageRoot,
         now,
+        volumeEvents,
       });
-      const deps = { store: context.store, bus: context.bus, config, storageRoot, now };
+      const deps = { store: context.store, bus: context.bus, config, storageRoot, now, volumeEvents };
       return {
         services: [
           { service: BlockStorageService, impl: createBlockStorageApi(deps, files, lifecycle, snapshots) },

@@ -291,3 +291,35 @@ describe('volumes over gRPC', () => {
     expect(existsSync(fileOf(kept))).toBe(true);
   });
 });
+
+describe('volume events', () => {
+  it('publishes nimbus.storage.volume.state-changed for each state a volume reaches', async () => {
+    const seen: { volumeId: string; state: string; previousState: string }[] = [];
+    const subscription = await bs.bus.subscribe({
+      durable: 'volume-events-test',
+      subjects: ['nimbus.storage.volume.state-changed'],
+      handler: async ({ event }) => {
+        const detail = JSON.parse(event.detailJson) as { state: string; previousState: string };
+        seen.push({ volumeId: event.resourceId, state: detail.state, previousState: detail.previousState });
+      },
+    });
+    try {
+      const { volume } = await bs.client.createVolume({ availabilityZone: 'nimbus-1b', size: 1 });
+      const id = volume?.volumeId ?? '';
+      await waitUntil(
+        async () => (await bs.client.describeVolumes({ volumeIds: [id] })).volumes[0]?.state === 'available',
+      );
+      await bs.client.deleteVolume({ volumeId: id });
+      const states = () => seen.filter((e) => e.volumeId === id).map((e) => `${e.previousState}->${e.state}`);
+      await waitUntil(() => states().length === 4, { message: 'four state changes' });
+      expect(states()).toEqual([
+        '->creating',
+        'creating->available',
+        'available->deleting',
+        'deleting->deleted',
+      ]);
+    } finally {
+      await subscription.close();
+    }
+  });
+});

@@ -178,15 +178,15 @@ export function createVolumeApi(
           value: JSON.stringify(claim),
         });
       }
-      let written: boolean;
+      let result: Awaited<ReturnType<typeof deps.store.txn>>;
       try {
-        written = (await deps.store.txn(ops)).ok;
+        result = await deps.store.txn(ops);
       } catch (error) {
         snapshotWork.release(record.volumeId);
         await files.remove(record.volumeId);
         throw error;
       }
-      if (!written) {
+      if (!result.ok) {
         snapshotWork.release(record.volumeId);
         await files.remove(record.volumeId);
         // The same token won by a concurrent call: answer as it did.
@@ -194,6 +194,7 @@ export function createVolumeApi(
         if (made) return { volume: view(made) };
         throw new StorageError('InternalError', 'The volume could not be recorded; try again.');
       }
+      await deps.volumeEvents.stateChanged(record, result.revision, '');
       if (snapshot) snapshotWork.restoreVolume(key);
       else lifecycle.later(() => lifecycle.markAvailable(key));
       return { volume: view(record) };
@@ -219,7 +220,12 @@ export function createVolumeApi(
         const record = await volumes.get(storageKeys.volume(accountId, request.volumeId));
         if (!record) throw volumeNotFound(request.volumeId);
         if (!deletable(record.value)) throw notDeletable(record.value);
-        if (await volumes.update(record, { ...record.value, state: 'deleting' })) break;
+        const deleting = { ...record.value, state: 'deleting' as const };
+        const written = await deps.store.update(record.key, JSON.stringify(deleting), record.revision);
+        if (written.ok) {
+          await deps.volumeEvents.stateChanged(deleting, written.revision, record.value.state);
+          break;
+        }
       }
       await lifecycle.finishDeletion(accountId, request.volumeId);
       return {};

@@ -44,6 +44,7 @@ import { createSnapshotImports } from './snapshot-import.js';
 import type { SnapshotRecord } from './snapshot-records.js';
 import { snapshotSizes } from './snapshot-sizes.js';
 import { storageKeys } from './storage-keys.js';
+import { noVolumeEvents, type VolumeEvents } from './volume-events.js';
 import type { VolumeRecord } from './volume-records.js';
 
 export { snapshotCompletedSubject } from './snapshot-events.js';
@@ -77,10 +78,13 @@ export interface SnapshotLifecycleDeps {
   /** Scratch space for copies. */
   storageRoot: string;
   now: () => number;
+  /** Volumes made from snapshots change state here (creating -> available or error). */
+  volumeEvents?: VolumeEvents;
 }
 
 export function createSnapshotLifecycle(deps: SnapshotLifecycleDeps): SnapshotLifecycle {
   const { chunks, files, bus, logger } = deps;
+  const volumeEvents = deps.volumeEvents ?? noVolumeEvents;
   const snapshots = createRecords<SnapshotRecord>(deps.store);
   const volumes = createRecords<VolumeRecord>(deps.store);
   const claimed = new Set<string>();
@@ -258,14 +262,16 @@ export function createSnapshotLifecycle(deps: SnapshotLifecycleDeps): SnapshotLi
         } catch (error) {
           // Stopped: the next start restores again. Failed: the volume has no trustworthy bytes.
           if (stop.signal.aborted) return;
-          await update(volumes, key, (v) =>
+          const failed = await update(volumes, key, (v) =>
             v.state === 'creating' ? { ...v, state: 'error' as const } : undefined,
           );
+          if (failed) await volumeEvents.stateChanged(failed.value, failed.revision, 'creating');
           throw error;
         }
-        await update(volumes, key, (v) =>
+        const done = await update(volumes, key, (v) =>
           v.state === 'creating' ? { ...v, state: 'available' as const } : undefined,
         );
+        if (done) await volumeEvents.stateChanged(done.value, done.revision, 'creating');
       });
     },
 

@@ -10,6 +10,7 @@ import { createRecords, type Records } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import { storageKeys } from './storage-keys.js';
+import { noVolumeEvents, type VolumeEvents } from './volume-events.js';
 import type { VolumeModificationRecord, VolumeRecord } from './volume-records.js';
 
 /** How old a file without a record must be before a sweep removes it: younger ones may be a create in flight. */
@@ -26,18 +27,28 @@ export interface VolumeLifecycle {
   sweep(options?: { graceMs?: number; now?: number }): Promise<void>;
 }
 
-export function createVolumeLifecycle(store: Store, files: VolumeFiles): VolumeLifecycle {
+export function createVolumeLifecycle(
+  store: Store,
+  files: VolumeFiles,
+  events: VolumeEvents = noVolumeEvents,
+): VolumeLifecycle {
   const volumes = createRecords<VolumeRecord>(store);
   const modifications = createRecords<VolumeModificationRecord>(store);
   const running = new Set<Promise<void>>();
 
-  /** Re-reads and applies `change` until it holds or no longer applies. */
-  async function step<T>(records: Records<T>, key: string, change: (value: T) => T | undefined) {
+  /** Re-reads and applies `change` until it holds (the value before and the revision written) or no longer applies. */
+  async function step<T>(
+    records: Records<T>,
+    key: string,
+    change: (value: T) => T | undefined,
+  ): Promise<{ before: T; revision: number } | undefined> {
     for (;;) {
       const record = await records.get(key);
       const next = record && change(record.value);
-      if (!record || !next) return;
-      if (await records.update(record, next)) return;
+      if (!record || !next) return undefined;
+      if (await records.update(record, next)) {
+        return { before: record.value, revision: (await records.get(key))?.revision ?? record.revision };
+      }
     }
   }
 
@@ -53,10 +64,14 @@ export function createVolumeLifecycle(store: Store, files: VolumeFiles): VolumeL
     async drain() {
       await Promise.all([...running]);
     },
-    markAvailable: (key) =>
-      step(volumes, key, (v) => (v.state === 'creating' ? { ...v, state: 'available' as const } : undefined)),
-    completeModification: (key) =>
-      step(modifications, key, (m) =>
+    async markAvailable(key) {
+      const done = await step(volumes, key, (v) =>
+        v.state === 'creating' ? { ...v, state: 'available' as const } : undefined,
+      );
+      if (done) await events.stateChanged({ ...done.before, state: 'available' }, done.revision, 'creating');
+    },
+    completeModification: async (key) => {
+      await step(modifications, key, (m) =>
         m.modificationState === 'modifying' || m.modificationState === 'optimizing'
           ? {
               ...m,
@@ -65,16 +80,28 @@ export function createVolumeLifecycle(store: Store, files: VolumeFiles): VolumeL
               endTime: new Date().toISOString(),
             }
           : undefined,
-      ),
+      );
+    },
     async finishDeletion(accountId, volumeId) {
       await files.remove(volumeId);
+      const last = await volumes.get(storageKeys.volume(accountId, volumeId));
       for (const key of [
         storageKeys.modification(accountId, volumeId),
         storageKeys.volume(accountId, volumeId),
       ]) {
         for (;;) {
           const kv = await store.get(key);
-          if (!kv || (await store.delete(key, kv.modRevision)).ok) break;
+          if (!kv) break;
+          const deleted = await store.delete(key, kv.modRevision);
+          if (!deleted.ok) continue;
+          if (last && key === last.key) {
+            await events.stateChanged(
+              { ...last.value, state: 'deleted' },
+              deleted.revision,
+              last.value.state,
+            );
+          }
+          break;
         }
       }
     },
