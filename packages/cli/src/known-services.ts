@@ -3,6 +3,7 @@
  * descriptor here; its verbs, flags and help then follow from the proto.
  */
 import type { DescService } from '@bufbuild/protobuf';
+import { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
 import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
@@ -21,4 +22,5 @@ export const knownServices: readonly DescService[] = [
   NetworkService,
   BlockStorageService,
   withoutActions(ImageService, ['CreateTags', 'DeleteTags']),
+  withoutActions(ComputeService, ['CreateTags', 'DeleteTags']),
 ];
