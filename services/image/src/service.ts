@@ -14,6 +14,7 @@ import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createImageServiceApi } from './api/image-service-api.js';
 import { createImageController } from './controllers/image-controller.js';
 import { imageConfigSpec, workDirOf } from './image-config.js';
+import { checkMke2fs } from './provided-images/disk-image.js';
 import type { ProvidedImage } from './provided-images/provided-image-catalog.js';
 import { createProvidedImages } from './provided-images/provided-images.js';
 
@@ -36,6 +37,7 @@ export function createImageServiceModule(options: ImageModuleOptions = {}): Serv
     name: 'image',
     async start(context) {
       const config = readConfig(imageConfigSpec, context.env);
+      if (config.providedImages) await checkMke2fs();
       const storage = context.connect(BlockStorageService, 'block-storage');
       const deps = { store: context.store, bus: context.bus, config, storage, now };
       const controller = createImageController({

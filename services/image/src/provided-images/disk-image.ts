@@ -30,3 +30,15 @@ export async function makeExt4Image(contentDir: string, path: string, label: str
     throw error;
   }
 }
+
+/** Refuses, with what to do, when mke2fs cannot be run: the provided images cannot be made without it. */
+export async function checkMke2fs(): Promise<void> {
+  try {
+    await run('mke2fs', ['-V']);
+  } catch (error) {
+    throw new Error(
+      'mke2fs (e2fsprogs) cannot be run, and the image service makes the provided images with it: install e2fsprogs, or set NIMBUS_PROVIDED_IMAGES=false to start without them',
+      { cause: error },
+    );
+  }
+}
