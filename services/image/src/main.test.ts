@@ -52,7 +52,10 @@ describe('image service process', () => {
     expect(await noEndpoint.exited).toBe(1);
     expect(noEndpoint.output.text).toContain('NIMBUS_ENDPOINTS');
     expect(noEndpoint.output.text).toContain('block-storage');
-    const noToken = startMain({ ...base, NIMBUS_ENDPOINTS: JSON.stringify({ 'block-storage': '127.0.0.1:1' }) });
+    const noToken = startMain({
+      ...base,
+      NIMBUS_ENDPOINTS: JSON.stringify({ 'block-storage': '127.0.0.1:1' }),
+    });
     expect(await noToken.exited).toBe(1);
     expect(noToken.output.text).toContain('NIMBUS_SERVICE_TOKEN');
   });
