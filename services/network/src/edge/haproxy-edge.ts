@@ -19,8 +19,9 @@ import { allowedSources, type HaproxyListener, haproxyConfig } from './haproxy-c
  *   reload (master CLI, repeated until acknowledged); it resolves when the
  *   worker of a reload that read that config loaded and the former one
  *   stopped listening (both share the listening sockets until then), or
- *   after 10 s with the master killed and restarted, never later. The former worker keeps its established
- *   connections until they end, so rule changes never cut them.
+ *   after `loadTimeoutMs` (10 s) with the master killed and started again,
+ *   never later. The former worker keeps its established connections until
+ *   they end, so rule changes never cut them.
  * - A listener that cannot bind would fail the whole reload, so new ones are
  *   first tried from here (bind, close); a taken port shows as `failed` and is
  *   tried again every `retryIntervalMs`.
@@ -35,7 +36,7 @@ import { allowedSources, type HaproxyListener, haproxyConfig } from './haproxy-c
  * - `connectionCount()` counts this host's open TCP sockets bound to a mapped
  *   public address (from /proc/net/tcp), so it also sees former workers';
  *   not the ones HAProxy closed and left to the kernel (inode 0).
- * - A master that exits, or does not load within 10 s (then killed), is
+ * - A master that exits, or does not load in time (then killed), is
  *   reported to the logger and started again with the current table; its
  *   listeners show `failed` until then.
  * - `close()` resets every forwarded connection, stops the master (and so its
@@ -56,6 +57,8 @@ import { allowedSources, type HaproxyListener, haproxyConfig } from './haproxy-c
 export interface HaproxyEdgeOptions extends EdgeOptions {
   /** The haproxy binary. Default `haproxy` from PATH. */
   binary?: string;
+  /** How long a start or reload may take before the master is killed and started again. Default 10 s. */
+  loadTimeoutMs?: number;
 }
 
 let setpriv: boolean | undefined;
@@ -67,9 +70,6 @@ function setprivAvailable(): boolean {
 
 /** How long a reload waits for the former worker to stop listening before it goes on regardless. */
 const formerStopMs = 2_000;
-
-/** How long a start or reload may take before the master is killed and started again. */
-const loadTimeoutMs = 10_000;
 
 /** Whether an haproxy binary runs here. */
 export function haproxyAvailable(binary = 'haproxy'): boolean {
@@ -152,6 +152,7 @@ function tryBind(host: string, port: number): Promise<string | undefined> {
 export function createHaproxyEdge(options: HaproxyEdgeOptions = {}): Edge {
   const resolved = resolveEdgeOptions(options);
   const binary = options.binary ?? 'haproxy';
+  const loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
   sweepTempDirs();
   const dir = mkdtempSync(join(tmpdir(), `${tempPrefix}${process.pid}-`));
   const configPath = join(dir, 'haproxy.cfg');
