@@ -8,6 +8,7 @@
  * InvalidKeyPair.NotFound) reach the caller unchanged.
  */
 import type { Image } from '@nimbus/api/gen/nimbus/image/v1/image_pb';
+import { isRemoteError } from '@nimbus/runtime';
 import { ApiError, isId } from '@nimbus/service-kit';
 import { invalidParameterValue } from '../domain/compute-errors.js';
 import type { GroupRef, ImageFacts, MappedVolumeSpec } from '../state/instance-records.js';
@@ -28,10 +29,17 @@ export async function lookUpImage(
 ): Promise<{ facts: ImageFacts; root: MappedVolumeSpec; others: MappedVolumeSpec[] }> {
   if (!isId('ami', imageId))
     throw new ApiError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
-  const { images } = await peers.image.describeImages({ imageIds: [imageId] }, { accountId });
+  const notFound = new ApiError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+  // The image service answers AuthFailure for an image the account may not launch: to the caller it does not exist.
+  const { images } = await peers.image
+    .describeImages({ imageIds: [imageId] }, { accountId })
+    .catch((error: unknown) => {
+      if (isRemoteError(error) && error.code === 'AuthFailure') throw notFound;
+      throw error;
+    });
   const image: Image | undefined = images.find((i) => i.imageId === imageId);
   if (!image || image.state === 'deregistered') {
-    throw new ApiError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+    throw notFound;
   }
   if (image.state !== 'available') {
     throw new ApiError(
