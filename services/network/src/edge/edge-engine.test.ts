@@ -1,5 +1,6 @@
-import { ConfigError } from '@nimbus/runtime';
+import { ConfigError, type ServiceContext } from '@nimbus/runtime';
 import { describe, expect, it } from 'vitest';
+import { createNetworkServiceModule } from '../service.js';
 import { edgeEngineOf, resolveEdgeEngine } from './edge-engine.js';
 
 const installed = () => undefined;
@@ -15,6 +16,14 @@ describe('NIMBUS_EDGE_ENGINE', () => {
   it('refuses anything else, naming the variable and the choices', () => {
     expect(() => edgeEngineOf('nginx', installed)).toThrow(ConfigError);
     expect(() => edgeEngineOf('nginx', installed)).toThrow(
+      /NIMBUS_EDGE_ENGINE must be one of auto, node, haproxy, got 'nginx'/,
+    );
+  });
+
+  it('stops the network service at start, before it serves anything', async () => {
+    // The setting is checked before the store or the bus is touched, so a context with only its environment will do.
+    const context = { env: { NIMBUS_EDGE_ENGINE: 'nginx' } } as unknown as ServiceContext;
+    await expect(createNetworkServiceModule().start(context)).rejects.toThrow(
       /NIMBUS_EDGE_ENGINE must be one of auto, node, haproxy, got 'nginx'/,
     );
   });
