@@ -1,5 +1,8 @@
 // The @nimbus/worker package's public surface.
 
+export { type ActedStore, openActedStore } from './agent/acted-generations.js';
+export { specOf } from './agent/desired-spec.js';
+export { createWorkerAgent, type WorkerAgent, type WorkerAgentOptions } from './agent/worker-agent.js';
 export { createFakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from './fake/fake-runtime.js';
 export { createMetadataService, type MetadataServiceOptions } from './imds/metadata-service.js';
 export { createMetadataTokens, loadTokenKey, type MetadataTokens } from './imds/metadata-tokens.js';
@@ -8,9 +11,15 @@ export {
   cgroupControllers,
   probeCgroups,
 } from './process/cgroups.js';
+export { deviceRootVolumes } from './process/device-root-volumes.js';
 export { createProcessRuntime, workerIdEnv } from './process/process-runtime.js';
 export { type ProcessRuntimeOptions, processRuntimeDefaults } from './process/process-runtime-options.js';
-export { directoryRootVolumes, type MountedRoot, type RootVolumes } from './process/root-volumes.js';
+export {
+  directoryRootVolumes,
+  type MountContext,
+  type MountedRoot,
+  type RootVolumes,
+} from './process/root-volumes.js';
 export type {
   InstanceExit,
   InstanceLimits,
@@ -28,3 +37,5 @@ export {
   type RootVolumeRef,
 } from './runtime/instance-spec.js';
 export type { MetadataEndpoint, MetadataEndpoints } from './runtime/metadata-endpoints.js';
+export { createWorkerServiceModule, serviceModule, workerVersion } from './service.js';
+export { readWorkerConfig, type WorkerConfig, workerConfigSpec } from './worker-config.js';

@@ -130,6 +130,10 @@ export function createFakeRuntime(options: FakeRuntimeOptions = {}): FakeRuntime
     observe() {
       return [...instances.values()].map(observedOf);
     },
+    observeInstance(instanceId) {
+      const i = instances.get(instanceId);
+      return i && observedOf(i);
+    },
     async consoleOutput(instanceId, maxBytes = 64 * 1024) {
       const text =
         instances
@@ -153,6 +157,9 @@ export function createFakeRuntime(options: FakeRuntimeOptions = {}): FakeRuntime
         };
       }
       return { bytes: bytes.subarray(cursor), cursor: bytes.length, reset: false };
+    },
+    async hostLimits() {
+      return notEnforced;
     },
     onChange(listener) {
       listeners.add(listener);

@@ -1,6 +1,7 @@
 /**
  * Per-instance limits through cgroups v1: one group per instance in each of
- * the cpu, cpuacct, memory and pids hierarchies, nested under the worker's own
+ * the cpu, cpuacct, memory, pids and blkio hierarchies (blkio for the root
+ * volume's IOPS throttle), nested under the worker's own
  * group there (so a worker that is itself limited keeps its instances inside
  * its limit). CPU: a CFS quota of vCPUs x period; memory: the instance
  * type's memory as `memory.limit_in_bytes`; pids: `pids.max`.
@@ -12,7 +13,7 @@
 import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const cgroupControllers = ['cpu', 'cpuacct', 'memory', 'pids'] as const;
+export const cgroupControllers = ['cpu', 'cpuacct', 'memory', 'pids', 'blkio'] as const;
 export type CgroupController = (typeof cgroupControllers)[number];
 
 export const cfsPeriodUs = 100_000;

@@ -328,7 +328,7 @@ describe('process runtime', () => {
     const script = [
       '#!/bin/sh',
       'while :; do',
-      '  curl -s "${AWS_EC2_METADATA_SERVICE_ENDPOINT}latest/meta-data/instance-id" > seen-id.tmp && mv seen-id.tmp seen-id',
+      '  curl -s "$AWS_EC2_METADATA_SERVICE_ENDPOINT"latest/meta-data/instance-id > seen-id.tmp && mv seen-id.tmp seen-id',
       '  sleep 0.1',
       'done',
     ].join('\n');

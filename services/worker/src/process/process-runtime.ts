@@ -216,6 +216,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     }
   };
 
+  const mountContextOf = (t: Tracked) => (t.state.cgroups ? { blkioCgroup: t.state.cgroups.blkio } : {});
+
   const treeOf = (t: Tracked) => ({
     pgid: t.state.pid ?? 0,
     ...(t.state.cgroups ? { cgroups: t.state.cgroups } : {}),
@@ -328,7 +330,6 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     emit(t);
     try {
       t.limits = await limitsOf();
-      t.state.root ??= await rootVolumes.mount(spec.instanceId, spec.rootVolume);
       const found = await cgroupSupport();
       if (found.available && found.parents && !t.state.cgroups) {
         t.state.cgroups = await createInstanceCgroups(found.parents, spec.instanceId, {
@@ -337,6 +338,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
           pidsMax,
         });
       }
+      t.state.root ??= await rootVolumes.mount(spec.instanceId, spec.rootVolume, mountContextOf(t));
       if (options.metadata && spec.metadataOptions.httpEndpoint === 'enabled' && !t.metadata) {
         t.metadata = await options.metadata.open(spec, t.state.metadataPort);
         t.state.metadataPort = t.metadata.port;
@@ -458,6 +460,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       (await isSameProcess(state.pid, state.startTime));
     if (alive) {
       state.phase = 'running';
+      if (state.root) {
+        // Idempotent: finds the volume still mounted, and enforces its IOPS again.
+        state.root = await rootVolumes.mount(state.spec.instanceId, state.spec.rootVolume, mountContextOf(t));
+      }
       if (options.metadata && state.spec.metadataOptions.httpEndpoint === 'enabled') {
         try {
           t.metadata = await options.metadata.open(state.spec, state.metadataPort);
@@ -583,6 +589,11 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       return [...tracked.values()].map(observedOf);
     },
 
+    observeInstance(instanceId) {
+      const t = tracked.get(instanceId);
+      return t && observedOf(t);
+    },
+
     async consoleOutput(instanceId, maxBytes) {
       const t = tracked.get(instanceId);
       return t ? t.console.tail(maxBytes) : '';
@@ -592,6 +603,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       const t = tracked.get(instanceId);
       if (!t) return { bytes: new Uint8Array(), cursor: 0, reset: true };
       return t.console.since(cursor, maxBytes);
+    },
+
+    hostLimits() {
+      return limitsOf();
     },
 
     onChange(listener) {

@@ -15,11 +15,18 @@ import type { RootVolumeRef } from '../runtime/instance-spec.js';
 export interface MountedRoot {
   /** The directory the instance's processes run in. */
   path: string;
+  /** The volume file mounted there, when it is one (not a directory used as it is). */
+  volumeFile?: string;
+}
+
+export interface MountContext {
+  /** The instance's blkio cgroup, where the volume's IOPS are enforced. */
+  blkioCgroup?: string;
 }
 
 export interface RootVolumes {
   /** Makes the volume available as a directory; idempotent (a second call finds it mounted). */
-  mount(instanceId: string, volume: RootVolumeRef): Promise<MountedRoot>;
+  mount(instanceId: string, volume: RootVolumeRef, context?: MountContext): Promise<MountedRoot>;
   /** Releases it when the instance stops (the volume stays; the directory may go). */
   unmount(instanceId: string, mounted: MountedRoot): Promise<void>;
   /** Drops what `mount` made for good, when the instance is removed (unmounted already). */

@@ -112,6 +112,8 @@ export interface InstanceRuntime {
   remove(instanceId: string, options?: StopOptions): Promise<void>;
   /** What it observes now, one entry per instance it knows. */
   observe(): ObservedInstance[];
+  /** What it observes of one instance, if it knows it. */
+  observeInstance(instanceId: string): ObservedInstance | undefined;
   /** The tail of what the instance printed (boot command and user data), at most `maxBytes`. */
   consoleOutput(instanceId: string, maxBytes?: number): Promise<string>;
   /**
@@ -120,6 +122,8 @@ export interface InstanceRuntime {
    * with `reset`.
    */
   consoleSince(instanceId: string, cursor: number | undefined, maxBytes?: number): Promise<ConsoleChunk>;
+  /** Whether this host enforces instance limits (the same for every instance), and if not why not. */
+  hostLimits(): Promise<InstanceLimits>;
   /** Called on every phase change and usage sample. Returns the unsubscribe function. */
   onChange(listener: ObservationListener): () => void;
   /**

@@ -13,6 +13,8 @@ export interface RootVolumeRef {
    * hosts without loop devices).
    */
   hostPath?: string;
+  /** Type, size and provisioned figures, for the IOPS throttle. */
+  performance?: { volumeType: string; size: number; iops: number; throughput: number };
 }
 
 /** IMDS settings of the instance (EC2's InstanceMetadataOptions). */

@@ -1,0 +1,111 @@
+/**
+ * Root volumes through block storage's device library: a volume file (an
+ * ext4 image) is attached as a loop device and mounted at
+ * `<baseDir>/<instance id>`, and its IOPS are enforced on the instance's blkio
+ * cgroup (provisioned IOPS for io1, io2 and gp3, gp2's burst bucket) for as
+ * long as it is mounted. A volume whose host path is a directory is used as
+ * it is, as `directoryRootVolumes` does.
+ *
+ * Mounting is idempotent: a restarted worker finds the volume still mounted
+ * where it left it and only starts the IOPS limiter again (a gp2 bucket then
+ * starts full: the worker does not keep credits across its restarts). On a
+ * host without root or loop devices the mount fails with the library's
+ * DeviceFacilityMissingError, which names what is missing, and the boot is
+ * reported failed with it; without the blkio controller the volume is
+ * mounted and its IOPS are not enforced (logged once per volume).
+ */
+import { rm, rmdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  attachVolumeFile,
+  createIopsLimiter,
+  type IopsLimiter,
+  loopDevicesOf,
+  mountPointsOf,
+  releaseVolumeFile,
+} from '@nimbus/block-storage';
+import type { Logger } from 'pino';
+import type { RootVolumeRef } from '../runtime/instance-spec.js';
+import type { MountContext, RootVolumes } from './root-volumes.js';
+
+interface Limiting {
+  limiter: IopsLimiter;
+  stop: AbortController;
+  running: Promise<void>;
+}
+
+export function deviceRootVolumes(baseDir: string, logger: Logger): RootVolumes {
+  const limiting = new Map<string, Limiting>();
+
+  const stopLimiter = async (instanceId: string) => {
+    const active = limiting.get(instanceId);
+    if (!active) return;
+    limiting.delete(instanceId);
+    active.stop.abort();
+    await active.running;
+    await active.limiter.clear().catch(() => {});
+  };
+
+  const startLimiter = async (
+    instanceId: string,
+    volume: RootVolumeRef,
+    file: string,
+    blkioCgroup: string,
+  ) => {
+    if (limiting.has(instanceId) || !volume.performance) return;
+    const [device] = await loopDevicesOf(file);
+    if (!device) return;
+    try {
+      const limiter = await createIopsLimiter({
+        cgroup: blkioCgroup,
+        device: device.number,
+        volume: volume.performance,
+      });
+      const stop = new AbortController();
+      const running = limiter.run(stop.signal).catch((error: unknown) => {
+        if (!stop.signal.aborted) logger.warn({ err: error, instanceId }, 'the IOPS limiter stopped');
+      });
+      limiting.set(instanceId, { limiter, stop, running });
+    } catch (error) {
+      logger.warn(
+        { err: error, instanceId, volumeId: volume.volumeId },
+        'IOPS of the root volume NOT enforced',
+      );
+    }
+  };
+
+  return {
+    async mount(instanceId, volume, context: MountContext = {}) {
+      const file = volume.hostPath;
+      if (!file) throw new Error(`root volume ${volume.volumeId} has no host path on this host`);
+      const found = await stat(file).catch(() => undefined);
+      if (!found) throw new Error(`root volume ${volume.volumeId} has no ${file} on this host`);
+      if (found.isDirectory()) return { path: file };
+      const mountPoint = join(baseDir, instanceId);
+      let mounted = false;
+      for (const device of await loopDevicesOf(file)) {
+        if ((await mountPointsOf(device)).includes(mountPoint)) mounted = true;
+      }
+      if (!mounted) {
+        // Whatever an earlier worker left of this file (a loop device, a mount elsewhere) goes first.
+        await releaseVolumeFile(file);
+        await attachVolumeFile(file, { mountPoint });
+      }
+      if (context.blkioCgroup) await startLimiter(instanceId, volume, file, context.blkioCgroup);
+      return { path: mountPoint, volumeFile: file };
+    },
+    async unmount(instanceId, mounted) {
+      await stopLimiter(instanceId);
+      if (!mounted.volumeFile) return;
+      await releaseVolumeFile(mounted.volumeFile);
+      await rmdir(mounted.path).catch(() => {});
+    },
+    async discard(instanceId, volume) {
+      await stopLimiter(instanceId);
+      if (!volume.hostPath) return;
+      const found = await stat(volume.hostPath).catch(() => undefined);
+      if (found && !found.isDirectory())
+        await rm(join(baseDir, instanceId), { recursive: true, force: true });
+    },
+  };
+}
