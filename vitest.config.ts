@@ -7,10 +7,11 @@ export default defineConfig({
     conditions: ['nimbus-source'],
   },
   // Node-side tests resolve through `ssr.resolve`; Vite's server defaults are repeated
-  // because setting the list replaces them.
+  // because setting the list replaces them, all but `module`: packages resolve as Node
+  // resolves them in production (OpenTelemetry's `module` builds need a bundler).
   ssr: {
     resolve: {
-      conditions: ['nimbus-source', 'module', 'node', 'development|production'],
+      conditions: ['nimbus-source', 'node', 'development|production'],
       externalConditions: ['nimbus-source'],
     },
   },

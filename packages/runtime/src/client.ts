@@ -23,6 +23,7 @@ import { methodDefinition } from '@nimbus/api';
 import type { CallOptions, Client } from './client-types.js';
 import { ACCOUNT_KEY, AUTHORIZATION_KEY, REQUEST_ID_KEY } from './metadata-keys.js';
 import { fromServiceError } from './remote-error.js';
+import { injectTrace } from './tracing.js';
 
 export interface ClientOptions {
   /** Sent as `x-nimbus-account` (trusted only by the development authenticator). */
@@ -129,6 +130,7 @@ export function createClient<S extends DescService>(
     const requestId = callOptions?.requestId ?? options.requestId;
     if (requestId) metadata.set(REQUEST_ID_KEY, requestId);
     if (callOptions?.accountId) metadata.set(ACCOUNT_KEY, callOptions.accountId);
+    injectTrace(metadata);
     const deadlineMs = callOptions?.deadlineMs ?? options.deadlineMs;
     return [metadata, deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs }];
   };

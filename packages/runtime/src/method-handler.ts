@@ -14,6 +14,7 @@ import type { CallContext } from './call-context.js';
 import { GrpcInboundCall, writeWithBackpressure } from './grpc-inbound-call.js';
 import type { CallHandler, InboundCall } from './inbound-call.js';
 import { toDomainError } from './interceptors/errors.js';
+import { activeTraceId } from './tracing.js';
 
 /** A handler of any kind, seen without its descriptor types. */
 export type UntypedImpl = (input: unknown, context: CallContext) => Promise<unknown> | AsyncIterable<unknown>;
@@ -36,6 +37,7 @@ export function contextOf(call: InboundCall): CallContext {
         requestId: call.requestId,
         method: call.path,
         accountId: call.accountId,
+        traceId: activeTraceId(),
       });
       return logger;
     },

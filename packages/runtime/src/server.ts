@@ -19,8 +19,11 @@ export interface ServerOptions<T extends readonly DescService[]> {
   authenticator: Authenticator;
   /** Each service with its implementation, typed from its own descriptor. */
   services: { [K in keyof T]: ServiceRegistration<T[K]> };
-  /** Sees every call and its final outcome (refused ones too): metrics. Runs just inside the request id. */
-  observer?: ServerInterceptor;
+  /**
+   * See every call and its final outcome (refused ones too): tracing, metrics.
+   * They run just inside the request id, in this order, around the logging.
+   */
+  observers?: readonly ServerInterceptor[];
   /** Extra interceptors, run innermost: after authentication, just around the handler. */
   interceptors?: readonly ServerInterceptor[];
   /** Default: insecure (plaintext), for loopback. */
@@ -60,7 +63,7 @@ export function createServer<const T extends readonly DescService[]>(
   const registrations = options.services as readonly ServiceRegistration<DescService>[];
   const interceptors = [
     requestIdInterceptor,
-    ...(options.observer ? [options.observer] : []),
+    ...(options.observers ?? []),
     loggingInterceptor,
     errorsInterceptor,
     deadlineInterceptor,

@@ -19,6 +19,7 @@ import { createServiceMetrics, type ServiceMetrics, serveMetrics } from './metri
 import { runService, type ServiceState } from './run-service.js';
 import { createServer } from './server.js';
 import type { ServiceRegistration } from './service-impl.js';
+import { createServiceTracing } from './tracing.js';
 
 export interface ServiceContext {
   /** Its name in the region, e.g. `network` or `worker-nimbus-1a`. */
@@ -95,6 +96,12 @@ const hostingSpec = {
     default: '',
     description:
       "the region's secret for calls between its services (at least 16 characters): needed to call another service, and to be called by one",
+  },
+  otlpEndpoint: {
+    env: 'NIMBUS_OTLP_ENDPOINT',
+    default: '',
+    description:
+      'OTLP/HTTP traces URL to send spans to, e.g. http://127.0.0.1:4318/v1/traces (empty: no tracing)',
   },
   metricsListen: {
     env: 'NIMBUS_METRICS_LISTEN',
@@ -190,6 +197,10 @@ export async function hostServiceModule(
   const { config, tokens, endpoints, bindHost, port, metricsListen } = hostingConfig(host.env);
   const name = host.env.NIMBUS_SERVICE_NAME ?? module.name;
   const metrics = createServiceMetrics(name);
+  const tracing = config.otlpEndpoint
+    ? createServiceTracing(name, { endpoint: config.otlpEndpoint })
+    : undefined;
+  const bus = metrics.instrumentBus(host.bus);
   const clients: Client<DescService>[] = [];
   const closeClients = () => {
     for (const client of clients.splice(0)) client.close();
@@ -212,7 +223,7 @@ export async function hostServiceModule(
       name,
       logger: host.logger,
       store: metrics.instrumentStore(host.store),
-      bus: metrics.instrumentBus(host.bus),
+      bus: tracing ? tracing.instrumentBus(bus) : bus,
       endpoints,
       env: host.env,
       connect,
@@ -220,6 +231,7 @@ export async function hostServiceModule(
     });
   } catch (error) {
     closeClients();
+    await tracing?.shutdown();
     throw error;
   }
   const users = staticTokens(tokens);
@@ -231,7 +243,7 @@ export async function hostServiceModule(
       logger: host.logger,
       authenticator: config.serviceToken ? withServiceToken(users, config.serviceToken) : users,
       services: parts.services,
-      observer: metrics.interceptor,
+      observers: tracing ? [tracing.interceptor, metrics.interceptor] : [metrics.interceptor],
     });
     bound = await server.listen(bindHost, port);
     if (metricsListen) metricsServer = await serveMetrics(metrics, metricsListen.host, metricsListen.port);
@@ -239,6 +251,7 @@ export async function hostServiceModule(
     await (server as ReturnType<typeof createServer> | undefined)?.shutdown(0);
     await parts.close?.();
     closeClients();
+    await tracing?.shutdown();
     throw error;
   }
   const background = new AbortController();
@@ -259,6 +272,7 @@ export async function hostServiceModule(
       await parts.close?.();
       closeClients();
       await metricsServer?.close();
+      await tracing?.shutdown();
     },
   };
 }

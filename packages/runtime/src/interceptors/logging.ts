@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { isDomainError } from '../domain-error.js';
 import type { ServerInterceptor } from '../inbound-call.js';
+import { activeTraceId } from '../tracing.js';
 
 /** Statuses that mean the server, not the caller, is at fault. */
 const serverFaults = new Set<status>([status.INTERNAL, status.UNKNOWN, status.DATA_LOSS]);
@@ -22,6 +23,7 @@ export const loggingInterceptor: ServerInterceptor = (next) => async (call) => {
           durationMs: elapsed(call.startedAt),
           requestId: call.requestId,
           accountId: call.accountId,
+          traceId: activeTraceId(),
         },
         'call',
       );
@@ -35,6 +37,7 @@ export const loggingInterceptor: ServerInterceptor = (next) => async (call) => {
       durationMs: elapsed(call.startedAt),
       requestId: call.requestId,
       accountId: call.accountId,
+      traceId: activeTraceId(),
     };
     if (serverFaults.has(grpcStatus)) {
       const cause = isDomainError(error) && error.cause !== undefined ? error.cause : error;

@@ -19,7 +19,7 @@ export async function startEchoServer(
   options: {
     authenticator?: Authenticator;
     interceptors?: ServerInterceptor[];
-    observer?: ServerInterceptor;
+    observers?: ServerInterceptor[];
     level?: 'debug' | 'info' | 'silent';
   } = {},
 ): Promise<EchoServerFixture> {
@@ -36,7 +36,7 @@ export async function startEchoServer(
     authenticator: options.authenticator ?? devAccount('000000000000'),
     services: [{ service: EchoService, impl: echoService }],
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
-    ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.observers ? { observers: options.observers } : {}),
   });
   const port = await server.listen('127.0.0.1', 0);
   return { server, address: `127.0.0.1:${port}`, logs, stop: () => server.shutdown(2_000) };
