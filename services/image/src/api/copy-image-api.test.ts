@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { copyTagKey } from '../controllers/image-controller.js';
 import { accountB, useImageUnderTest } from '../testing/image-under-test.js';
 
-const img = useImageUnderTest();
+// Deregistered images vanish quickly here, to see it happen.
+const img = useImageUnderTest({ env: { NIMBUS_DEREGISTERED_IMAGE_RETENTION: '1500ms' } });
 let sourceId = '';
 let sourceSnapshot = '';
 
@@ -120,5 +121,46 @@ describe('CopyImage', () => {
     // Looked at again after the controller settled: still none.
     await waitUntil(async () => (await stateOf(imageId))?.state === 'deregistered');
     expect(await copiesOf(imageId)).toEqual([]);
+  });
+
+  it('refuses to copy an image that is still pending', async () => {
+    const { imageId } = await img.client.copyImage({ sourceImageId: sourceId, name: 'still-pending' });
+    expect(await errorCode(img.client.copyImage({ sourceImageId: imageId, name: 'copy-of-pending' }))).toBe(
+      'InvalidAMIID.Unavailable',
+    );
+    await waitUntil(async () => (await stateOf(imageId))?.state === 'available', {
+      message: 'the copy available',
+    });
+  });
+
+  it('finishes a copy across a restart of the service', async () => {
+    const { imageId } = await img.client.copyImage({ sourceImageId: sourceId, name: 'across-restart' });
+    await img.restart();
+    const copy = await waitUntil(
+      async () => {
+        const image = await stateOf(imageId);
+        return image?.state === 'available' ? image : undefined;
+      },
+      { message: 'the copy available after the restart' },
+    );
+    // One copy of the snapshot, the one the image names.
+    expect(await copiesOf(imageId)).toEqual([copy.blockDeviceMappings[0]?.ebs?.snapshotId]);
+  });
+});
+
+describe('deregistered images', () => {
+  it('vanish once the retention period has passed', async () => {
+    const { imageId } = await img.client.registerImage({
+      name: 'going',
+      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { snapshotId: sourceSnapshot } }],
+    });
+    await img.client.deregisterImage({ imageId });
+    expect((await stateOf(imageId))?.state).toBe('deregistered');
+    await waitUntil(
+      async () =>
+        (await errorCode(img.client.describeImages({ imageIds: [imageId] })).catch(() => '')) ===
+        'InvalidAMIID.NotFound',
+      { timeoutMs: 10_000, message: 'the tombstone gone' },
+    );
   });
 });
