@@ -6,14 +6,27 @@ import type { TestWorker } from '../testing/test-worker.js';
 const compute = useComputeUnderTest();
 let worker: TestWorker;
 let imageId: string;
+const transitions = new Map<string, string[]>();
 
 beforeAll(async () => {
   worker = await compute.worker({ workerName: 'w-1a', zone: 'nimbus-1a' });
   imageId = await compute.image();
+  await compute.bus.subscribe({
+    durable: 'lifecycle-test',
+    subjects: ['nimbus.compute.instance.state-changed'],
+    startAt: 'all',
+    async handler({ event }) {
+      const detail = JSON.parse(event.detailJson) as { previousState: string; currentState: string };
+      const seen = transitions.get(event.resourceId) ?? [];
+      seen.push(`${detail.previousState || '-'}>${detail.currentState}`);
+      transitions.set(event.resourceId, seen);
+    },
+  });
 }, 60_000);
 
 const instanceOf = async (instanceId: string) =>
   (await compute.client.describeInstances({ instanceIds: [instanceId] })).reservations[0]?.instances[0];
+const desiredPublicIp = (instanceId: string) => worker.desired.get(instanceId)?.publicIp;
 const stateOf = async (instanceId: string) => (await instanceOf(instanceId))?.state?.name;
 const waitForState = (instanceId: string, state: string) =>
   waitUntil(async () => (await stateOf(instanceId)) === state, {
@@ -37,6 +50,9 @@ describe('an instance on a worker', () => {
     await waitForState(instanceId, 'running');
     const up = await instanceOf(instanceId);
     expect(up?.workerName).toBe('w-1a');
+    // The default subnet maps public addresses: one from the pool, given up at stop, a new one at start.
+    expect(up?.publicIpAddress).toMatch(/^127\.64\./);
+    expect(desiredPublicIp(instanceId)).toBe(up?.publicIpAddress);
     expect(up?.privateIpAddress).toMatch(/^127\.16\./);
     expect(up?.blockDeviceMappings[0]?.deviceName).toBe('/dev/xvda');
     expect(worker.running.has(instanceId)).toBe(true);
@@ -52,10 +68,12 @@ describe('an instance on a worker', () => {
     expect(stopped?.stateReason?.code).toBe('Client.UserInitiatedShutdown');
     expect(stopped?.stateTransitionReason).toMatch(/^User initiated \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT\)$/);
     expect(stopped?.privateIpAddress).toBe(up?.privateIpAddress);
+    expect(stopped?.publicIpAddress).toBe('');
     expect(worker.running.has(instanceId)).toBe(false);
 
     await compute.client.startInstances({ instanceIds: [instanceId] });
     await waitForState(instanceId, 'running');
+    expect((await instanceOf(instanceId))?.publicIpAddress).toMatch(/^127\.64\./);
     expect(worker.running.get(instanceId)).toBe(0n);
 
     await compute.client.rebootInstances({ instanceIds: [instanceId] });
@@ -73,5 +91,82 @@ describe('an instance on a worker', () => {
     const again = await compute.client.terminateInstances({ instanceIds: [instanceId] });
     expect(again.terminatingInstances[0]?.currentState?.name).toBe('terminated');
     expect(again.terminatingInstances[0]?.previousState?.name).toBe('terminated');
+    await waitUntil(() => transitions.get(instanceId)?.length === 8, {
+      timeoutMs: 5_000,
+      message: 'eight state events',
+    });
+    expect(transitions.get(instanceId)).toEqual([
+      '->pending',
+      'pending>running',
+      'running>stopping',
+      'stopping>stopped',
+      'stopped>pending',
+      'pending>running',
+      'running>shutting-down',
+      'shutting-down>terminated',
+    ]);
   }, 60_000);
+
+  it('keeps what the instance printed, and reports its checks', async () => {
+    const run = await compute.client.runInstances({
+      imageId,
+      minCount: 1,
+      maxCount: 1,
+      placement: { availabilityZone: 'nimbus-1a' },
+    });
+    const instanceId = run.instances[0]?.instanceId ?? '';
+    await waitForState(instanceId, 'running');
+    worker.print(instanceId, 'x'.repeat(70 * 1024));
+    worker.print(instanceId, 'the end\n');
+    await waitUntil(
+      async () =>
+        Buffer.from((await compute.client.getConsoleOutput({ instanceId })).output, 'base64')
+          .toString()
+          .endsWith('the end\n'),
+      { timeoutMs: 5_000, message: 'console output' },
+    );
+    const output = Buffer.from((await compute.client.getConsoleOutput({ instanceId })).output, 'base64');
+    expect(output.length).toBe(64 * 1024);
+    const status = await compute.client.describeInstanceStatus({ instanceIds: [instanceId] });
+    expect(status.instanceStatuses[0]?.systemStatus?.status).toBe('ok');
+    expect(status.instanceStatuses[0]?.instanceStatus?.status).toBe('ok');
+    worker.exit(instanceId, 0);
+    // InstanceInitiatedShutdownBehavior defaults to stop.
+    await waitForState(instanceId, 'stopped');
+    expect((await instanceOf(instanceId))?.stateReason?.code).toBe('Client.InstanceInitiatedShutdown');
+    expect(
+      (await compute.client.describeInstanceStatus({ instanceIds: [instanceId] })).instanceStatuses,
+    ).toHaveLength(0);
+    const all = await compute.client.describeInstanceStatus({
+      instanceIds: [instanceId],
+      includeAllInstances: true,
+    });
+    expect(all.instanceStatuses[0]?.instanceState?.name).toBe('stopped');
+    await compute.client.terminateInstances({ instanceIds: [instanceId] });
+  }, 30_000);
+
+  it('marks a crashed boot process impaired, and terminates one whose shutdown behaviour says so', async () => {
+    const run = await compute.client.runInstances({
+      imageId,
+      minCount: 2,
+      maxCount: 2,
+      placement: { availabilityZone: 'nimbus-1a' },
+      instanceInitiatedShutdownBehavior: 'terminate',
+    });
+    const [crashing, exiting] = run.instances.map((i) => i.instanceId) as [string, string];
+    await Promise.all([waitForState(crashing, 'running'), waitForState(exiting, 'running')]);
+    worker.exit(crashing, 3);
+    await waitUntil(
+      async () =>
+        (await compute.client.describeInstanceStatus({ instanceIds: [crashing] })).instanceStatuses[0]
+          ?.instanceStatus?.status === 'impaired',
+      { timeoutMs: 5_000, message: 'impaired' },
+    );
+    expect(await stateOf(crashing)).toBe('running');
+    worker.exit(exiting, 0);
+    await waitForState(exiting, 'terminated');
+    expect((await instanceOf(exiting))?.stateReason?.code).toBe('Client.InstanceInitiatedShutdown');
+    await compute.client.terminateInstances({ instanceIds: [crashing] });
+    await waitForState(crashing, 'terminated');
+  }, 30_000);
 });

@@ -86,6 +86,7 @@ export function useComputeUnderTest(options: ComputeUnderTestOptions = {}): Comp
       >
     | undefined;
   let image: string | undefined;
+  let lastAddress: string | undefined;
 
   const host = async (
     name: string,
@@ -119,11 +120,15 @@ export function useComputeUnderTest(options: ComputeUnderTestOptions = {}): Comp
   };
   const startCompute = async () => {
     compute = await host('compute', createComputeServiceModule(), {
+      // A restarted compute listens where it did, as in a region, so that workers dial it again.
+      ...(lastAddress ? { NIMBUS_LISTEN: lastAddress } : {}),
+      NIMBUS_SHUTDOWN_GRACE: '200ms',
       NIMBUS_WORKER_LEASE_TTL: '2s',
       NIMBUS_WORKER_LOST_GRACE: '3s',
       NIMBUS_STOP_TIMEOUT: '1s',
       ...options.env,
     });
+    lastAddress = compute.address;
     if (handles) {
       handles.address = compute.address;
       handles.client = client(ComputeService, compute.address, 'token-a');

@@ -4,7 +4,8 @@
  * nothing. An instance desired running is reported running at once (with a
  * boot line on its console), stopped is reported stopped, terminated is
  * reported stopped and forgotten. Known differences from services/worker: no
- * processes, volumes, metadata service or usage samples; `exit()` stands in
+ * processes, volumes, metadata service or usage samples; it dials again 100 ms
+ * after its stream ends; `exit()` stands in
  * for a boot process that ends by itself, and `vanish()` for a worker that
  * stops talking without closing its stream.
  */
@@ -53,7 +54,8 @@ export interface TestWorker {
 
 export function startTestWorker(options: TestWorkerOptions): TestWorker {
   const client = createClient(WorkerService, options.address, { token: options.serviceToken });
-  const outbound = new MessageQueue<Outbound>();
+  let outbound = new MessageQueue<Outbound>();
+  let closed = false;
   const desired = new Map<string, DesiredInstance>();
   const running = new Map<string, bigint>();
   const started = new Map<string, ReturnType<typeof timestampNow>>();
@@ -115,7 +117,7 @@ export function startTestWorker(options: TestWorkerOptions): TestWorker {
     }
   };
 
-  send({
+  const register: Outbound = {
     message: {
       case: 'register',
       value: {
@@ -129,33 +131,46 @@ export function startTestWorker(options: TestWorkerOptions): TestWorker {
         version: 'test',
       },
     },
-  });
-  const reading = (async () => {
-    try {
-      for await (const message of client.connect(outbound, { accountId: '000000000000' })) {
-        if (message.message.case === 'registered') {
-          const r = message.message.value;
-          resolveRegistered(r);
-          heartbeat = setInterval(
-            () => send({ message: { case: 'heartbeat', value: { time: timestampNow() } } }),
-            r.heartbeatIntervalMs,
-          );
-        } else if (message.message.case === 'desiredInstances') {
-          const set = message.message.value;
-          if (set.full) {
-            fullSets++;
-            const wanted = new Set(set.instances.map((i) => i.instanceId));
-            for (const id of [...desired.keys()])
-              if (!wanted.has(id)) {
-                desired.delete(id);
-                running.delete(id);
-              }
+  };
+  const connectOnce = async () => {
+    outbound = new MessageQueue<Outbound>();
+    outbound.push(register);
+    for await (const message of client.connect(outbound, { accountId: '000000000000' })) {
+      if (message.message.case === 'registered') {
+        const r = message.message.value;
+        resolveRegistered(r);
+        clearInterval(heartbeat);
+        heartbeat = setInterval(
+          () => send({ message: { case: 'heartbeat', value: { time: timestampNow() } } }),
+          r.heartbeatIntervalMs,
+        );
+        // After a reconnect, report what runs, as a restarted stream does.
+        for (const [id] of running) report(id, { phase: 'running', pid: 4242, instanceStatus: 'ok' });
+      } else if (message.message.case === 'desiredInstances') {
+        const set = message.message.value;
+        if (set.full) {
+          fullSets++;
+          const wanted = new Set(set.instances.map((i) => i.instanceId));
+          for (const id of [...desired.keys()]) {
+            if (!wanted.has(id)) {
+              desired.delete(id);
+              running.delete(id);
+            }
           }
-          for (const d of set.instances) act(d);
         }
+        for (const d of set.instances) act(d);
       }
-    } catch {
-      // The stream ended (compute stopped, or close()).
+    }
+  };
+  // Like the real agent, it dials again when the stream ends (compute restarted).
+  const reading = (async () => {
+    while (!closed) {
+      try {
+        await connectOnce();
+      } catch {
+        // The stream failed: dial again.
+      }
+      if (!closed) await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
 
@@ -189,6 +204,7 @@ export function startTestWorker(options: TestWorkerOptions): TestWorker {
       clearInterval(heartbeat);
     },
     async close() {
+      closed = true;
       clearInterval(heartbeat);
       outbound.close();
       client.close();

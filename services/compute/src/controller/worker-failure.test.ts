@@ -1,0 +1,90 @@
+import { waitUntil } from '@nimbus/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useComputeUnderTest } from '../testing/compute-under-test.js';
+
+// Leases of 2 s, instances lost 3 s after their worker turned NotReady (see compute-under-test).
+const compute = useComputeUnderTest();
+let imageId: string;
+const workerEvents: string[] = [];
+
+beforeAll(async () => {
+  imageId = await compute.image();
+  await compute.bus.subscribe({
+    durable: 'worker-failure-test',
+    subjects: ['nimbus.compute.worker.*'],
+    startAt: 'all',
+    async handler({ event }) {
+      workerEvents.push(`${event.resourceId} ${event.subject.split('.').at(-1)}`);
+    },
+  });
+}, 60_000);
+
+const instanceOf = async (instanceId: string) =>
+  (await compute.client.describeInstances({ instanceIds: [instanceId] })).reservations[0]?.instances[0];
+const launchIn1b = async () =>
+  (
+    await compute.client.runInstances({
+      imageId,
+      minCount: 1,
+      maxCount: 1,
+      placement: { availabilityZone: 'nimbus-1b' },
+    })
+  ).instances[0]?.instanceId ?? '';
+
+describe('a worker that vanishes', () => {
+  it('loses the launch to another worker of the zone', async () => {
+    const silent = await compute.worker({ workerName: 'silent-1b', zone: 'nimbus-1b' });
+    silent.vanish();
+    const instanceId = await launchIn1b();
+    expect((await instanceOf(instanceId))?.workerName).toBe('silent-1b');
+    const healthy = await compute.worker({ workerName: 'healthy-1b', zone: 'nimbus-1b' });
+    await waitUntil(async () => (await instanceOf(instanceId))?.state?.name === 'running', {
+      timeoutMs: 15_000,
+      message: 'running elsewhere',
+    });
+    expect((await instanceOf(instanceId))?.workerName).toBe('healthy-1b');
+    expect(healthy.running.has(instanceId)).toBe(true);
+    await waitUntil(() => workerEvents.includes('silent-1b not-ready'), {
+      timeoutMs: 5_000,
+      message: 'not-ready event',
+    });
+    await compute.client.terminateInstances({ instanceIds: [instanceId] });
+    await healthy.close();
+  }, 30_000);
+
+  it('turns its instances impaired, then loses them: terminated with Server.InternalError, nothing left', async () => {
+    const worker = await compute.worker({ workerName: 'doomed-1b', zone: 'nimbus-1b' });
+    const instanceId = await launchIn1b();
+    await waitUntil(async () => (await instanceOf(instanceId))?.state?.name === 'running', {
+      timeoutMs: 15_000,
+    });
+    const volumeId = (await instanceOf(instanceId))?.blockDeviceMappings[0]?.ebs?.volumeId ?? '';
+    const eniId = (await instanceOf(instanceId))?.networkInterfaces[0]?.networkInterfaceId ?? '';
+    expect(volumeId).not.toBe('');
+    worker.vanish();
+    await waitUntil(
+      async () =>
+        (await compute.client.describeInstanceStatus({ instanceIds: [instanceId] })).instanceStatuses[0]
+          ?.systemStatus?.status === 'impaired',
+      { timeoutMs: 10_000, message: 'system status impaired' },
+    );
+    expect((await instanceOf(instanceId))?.state?.name).toBe('running');
+    await waitUntil(async () => (await instanceOf(instanceId))?.state?.name === 'terminated', {
+      timeoutMs: 15_000,
+      message: 'lost',
+    });
+    expect((await instanceOf(instanceId))?.stateReason?.code).toBe('Server.InternalError');
+    expect(
+      (await compute.storage.describeVolumes({ filters: [{ name: 'volume-id', values: [volumeId] }] }))
+        .volumes,
+    ).toHaveLength(0);
+    expect(
+      (
+        await compute.network.describeNetworkInterfaces({
+          filters: [{ name: 'network-interface-id', values: [eniId] }],
+        })
+      ).networkInterfaces,
+    ).toHaveLength(0);
+    expect(workerEvents).toContain('doomed-1b not-ready');
+  }, 40_000);
+});
