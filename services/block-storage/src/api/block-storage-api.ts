@@ -13,6 +13,7 @@ import type { ApiDeps } from './api-deps.js';
 import { createImportSnapshotApi } from './import-snapshot-api.js';
 import { createSnapshotApi } from './snapshot-api.js';
 import { createVolumeApi } from './volume-api.js';
+import { createVolumeAttachmentApi } from './volume-attachment-api.js';
 import { createVolumeModificationApi } from './volume-modification-api.js';
 import { createVolumeTagApi } from './volume-tag-api.js';
 
@@ -27,6 +28,7 @@ export function createBlockStorageApi(
     createVolumeApi(deps, files, lifecycle, snapshots),
     createVolumeModificationApi(deps, files, lifecycle),
     createVolumeTagApi(deps),
+    createVolumeAttachmentApi(deps, lifecycle),
     createSnapshotApi(deps, files, snapshots),
     createImportSnapshotApi(deps, snapshots),
   );

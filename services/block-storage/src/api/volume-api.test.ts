@@ -272,14 +272,6 @@ describe('volumes over gRPC', () => {
     expect((await bs.client.describeVolumes({ volumeIds: [id] })).volumes[0]?.tags).toEqual([]);
   });
 
-  it('answers UnsupportedOperation for actions of later slices', async () => {
-    expect(
-      await errorCode(
-        bs.client.attachVolume({ volumeId: 'vol-0123456789abcdef0', instanceId: 'i-0123456789abcdef0' }),
-      ),
-    ).toBe('UnsupportedOperation');
-  });
-
   it('removes, at start, an old volume file that no record owns, and keeps the ones that have records', async () => {
     const kept = await availableVolume({ availabilityZone: 'nimbus-1a', size: 1 });
     const orphan = fileOf('vol-00000000000000abc');

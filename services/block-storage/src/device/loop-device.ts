@@ -83,7 +83,7 @@ export async function loopDevicesOf(file: string): Promise<LoopDevice[]> {
   ]);
   const devices: LoopDevice[] = [];
   for (const line of out.split('\n')) {
-    const match = /^(\S+)\s+(\d+):(\d+)\s/.exec(line.trim() + ' ');
+    const match = /^(\S+)\s+(\d+):(\d+)(\s|$)/.exec(line.trim());
     if (!match) continue;
     devices.push({ path: match[1] as string, number: { major: Number(match[2]), minor: Number(match[3]) } });
   }

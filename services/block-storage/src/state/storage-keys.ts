@@ -8,6 +8,7 @@
  *   snapshot-starts/<account>/<vol-id>         SnapshotStartRecord (the 15-second rule)
  *   import-snapshot-tasks/<account>/<task-id>  ImportSnapshotTaskRecord
  *   import-client-tokens/<account>/<token>     ImportClientTokenRecord (ImportSnapshot idempotency)
+ *   device-claims/<account>/<i-id>/<device>    the volume id attached there: one volume per device of an instance
  */
 const root = '/nimbus/storage';
 
@@ -28,6 +29,8 @@ export const storageKeys = {
   importTask: (accountId: string, taskId: string) => `${root}/import-snapshot-tasks/${accountId}/${taskId}`,
   importClientToken: (accountId: string, token: string) =>
     `${root}/import-client-tokens/${accountId}/${encodeURIComponent(token)}`,
+  deviceClaim: (accountId: string, instanceId: string, device: string) =>
+    `${root}/device-claims/${accountId}/${instanceId}/${encodeURIComponent(device)}`,
   clientToken: (accountId: string, token: string) =>
     `${root}/client-tokens/${accountId}/${encodeURIComponent(token)}`,
 };

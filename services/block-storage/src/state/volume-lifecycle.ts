@@ -22,6 +22,10 @@ export interface VolumeLifecycle {
   drain(): Promise<void>;
   markAvailable(key: string): Promise<void>;
   completeModification(key: string): Promise<void>;
+  /** attaching -> attached for the volume's attachment to the instance. */
+  completeAttachment(key: string, instanceId: string): Promise<void>;
+  /** Removes a detaching attachment (and its device claim); the volume turns available when none is left. */
+  finishDetachment(key: string, instanceId: string): Promise<void>;
   /** Removes the bytes, then the records, of a volume already marked deleting. */
   finishDeletion(accountId: string, volumeId: string): Promise<void>;
   sweep(options?: { graceMs?: number; now?: number }): Promise<void>;
@@ -82,6 +86,49 @@ export function createVolumeLifecycle(
           : undefined,
       );
     },
+    async completeAttachment(key, instanceId) {
+      const done = await step(volumes, key, (v) =>
+        v.attachments.some((a) => a.instanceId === instanceId && a.state === 'attaching')
+          ? {
+              ...v,
+              attachments: v.attachments.map((a) =>
+                a.instanceId === instanceId ? { ...a, state: 'attached' as const } : a,
+              ),
+            }
+          : undefined,
+      );
+      const attachment = done?.before.attachments.find((a) => a.instanceId === instanceId);
+      if (done && attachment) await events.attachment('attached', done.before, attachment, done.revision);
+    },
+    async finishDetachment(key, instanceId) {
+      for (;;) {
+        const record = await volumes.get(key);
+        const leaving = record?.value.attachments.find(
+          (a) => a.instanceId === instanceId && a.state === 'detaching',
+        );
+        if (!record || !leaving) return;
+        const attachments = record.value.attachments.filter((a) => a !== leaving);
+        const next = {
+          ...record.value,
+          attachments,
+          state: attachments.length === 0 ? ('available' as const) : record.value.state,
+        };
+        const claimKey = storageKeys.deviceClaim(record.value.ownerId, instanceId, leaving.device);
+        const claim = await store.get(claimKey);
+        const result = await store.txn([
+          { type: 'update', key, value: JSON.stringify(next), expectedRevision: record.revision },
+          ...(claim && claim.value === record.value.volumeId
+            ? [{ type: 'delete' as const, key: claimKey, expectedRevision: claim.modRevision }]
+            : []),
+        ]);
+        if (!result.ok) continue;
+        await events.attachment('detached', next, leaving, result.revision);
+        if (next.state !== record.value.state) {
+          await events.stateChanged(next, result.revision, record.value.state);
+        }
+        return;
+      }
+    },
     async finishDeletion(accountId, volumeId) {
       await files.remove(volumeId);
       const last = await volumes.get(storageKeys.volume(accountId, volumeId));
@@ -114,6 +161,11 @@ export function createVolumeLifecycle(
         // A volume made from a snapshot becomes available once restored: the snapshot lifecycle's sweep.
         if (value.state === 'creating' && value.snapshotId === '') await lifecycle.markAvailable(key);
         if (value.state === 'deleting') await lifecycle.finishDeletion(value.ownerId, value.volumeId);
+        for (const attachment of value.attachments) {
+          if (attachment.state === 'attaching')
+            await lifecycle.completeAttachment(key, attachment.instanceId);
+          if (attachment.state === 'detaching') await lifecycle.finishDetachment(key, attachment.instanceId);
+        }
       }
       for (const { key, value } of await modifications.list(storageKeys.allModifications())) {
         if (value.modificationState !== 'completed') await lifecycle.completeModification(key);

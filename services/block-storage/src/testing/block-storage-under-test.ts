@@ -26,12 +26,16 @@ import { createBlockStorageServiceModule } from '../service.js';
 
 export const accountA = '111111111111';
 export const accountB = '222222222222';
+/** The region's service token in these tests: calls with it act for the account they name, as compute's do. */
+export const serviceToken = 'service-token-of-the-block-storage-tests';
 
 export interface BlockStorageUnderTest {
   /** Calls as account A. */
   client: Client<typeof BlockStorageService>;
   /** Calls as account B, to check that accounts do not see each other. */
   otherAccount: Client<typeof BlockStorageService>;
+  /** Calls as another Nimbus service (the compute service), each naming the account it acts for. */
+  asService: Client<typeof BlockStorageService>;
   store: Store;
   /** The bus the service publishes on. */
   bus: EventBus;
@@ -58,7 +62,11 @@ export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions =
   let bus: EventBus | undefined;
   let hosted: HostedService | undefined;
   let clients:
-    | { client: Client<typeof BlockStorageService>; otherAccount: Client<typeof BlockStorageService> }
+    | {
+        client: Client<typeof BlockStorageService>;
+        otherAccount: Client<typeof BlockStorageService>;
+        asService: Client<typeof BlockStorageService>;
+      }
     | undefined;
   let storageRoot = '';
 
@@ -73,16 +81,19 @@ export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions =
         NIMBUS_STORAGE_ROOT: storageRoot,
         NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
         NIMBUS_VOLUME_FILESYSTEM: options.volumeFilesystem ?? 'ext4',
+        NIMBUS_SERVICE_TOKEN: serviceToken,
       },
     });
     clients = {
       client: createClient(BlockStorageService, hosted.address, { token: 'token-a' }),
       otherAccount: createClient(BlockStorageService, hosted.address, { token: 'token-b' }),
+      asService: createClient(BlockStorageService, hosted.address, { token: serviceToken }),
     };
   };
   const unhost = async () => {
     clients?.client.close();
     clients?.otherAccount.close();
+    clients?.asService.close();
     await hosted?.stop();
   };
 
@@ -112,6 +123,9 @@ export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions =
     },
     get otherAccount() {
       return running().otherAccount;
+    },
+    get asService() {
+      return running().asService;
     },
     get store() {
       return running().store;

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nimbus/storage/v1/volume_attachment.proto.
  */
 export const file_nimbus_storage_v1_volume_attachment: GenFile = /*@__PURE__*/
-  fileDesc("CiluaW1idXMvc3RvcmFnZS92MS92b2x1bWVfYXR0YWNobWVudC5wcm90bxIRbmltYnVzLnN0b3JhZ2UudjEiqQEKEFZvbHVtZUF0dGFjaG1lbnQSEQoJdm9sdW1lX2lkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEg4KBmRldmljZRgDIAEoCRINCgVzdGF0ZRgEIAEoCRIvCgthdHRhY2hfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZGVsZXRlX29uX3Rlcm1pbmF0aW9uGAYgASgIIl4KE0F0dGFjaFZvbHVtZVJlcXVlc3QSEQoJdm9sdW1lX2lkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEg4KBmRldmljZRgDIAEoCRIPCgdkcnlfcnVuGAQgASgIIk8KFEF0dGFjaFZvbHVtZVJlc3BvbnNlEjcKCmF0dGFjaG1lbnQYASABKAsyIy5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVBdHRhY2htZW50Im0KE0RldGFjaFZvbHVtZVJlcXVlc3QSEQoJdm9sdW1lX2lkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEg4KBmRldmljZRgDIAEoCRINCgVmb3JjZRgEIAEoCBIPCgdkcnlfcnVuGAUgASgIIk8KFERldGFjaFZvbHVtZVJlc3BvbnNlEjcKCmF0dGFjaG1lbnQYASABKAsyIy5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVBdHRhY2htZW50YgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiluaW1idXMvc3RvcmFnZS92MS92b2x1bWVfYXR0YWNobWVudC5wcm90bxIRbmltYnVzLnN0b3JhZ2UudjEiqQEKEFZvbHVtZUF0dGFjaG1lbnQSEQoJdm9sdW1lX2lkGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEg4KBmRldmljZRgDIAEoCRINCgVzdGF0ZRgEIAEoCRIvCgthdHRhY2hfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVZGVsZXRlX29uX3Rlcm1pbmF0aW9uGAYgASgIIqEBChNBdHRhY2hWb2x1bWVSZXF1ZXN0EhEKCXZvbHVtZV9pZBgBIAEoCRITCgtpbnN0YW5jZV9pZBgCIAEoCRIOCgZkZXZpY2UYAyABKAkSDwoHZHJ5X3J1bhgEIAEoCBIiChppbnN0YW5jZV9hdmFpbGFiaWxpdHlfem9uZRgFIAEoCRIdChVkZWxldGVfb25fdGVybWluYXRpb24YBiABKAgiTwoUQXR0YWNoVm9sdW1lUmVzcG9uc2USNwoKYXR0YWNobWVudBgBIAEoCzIjLm5pbWJ1cy5zdG9yYWdlLnYxLlZvbHVtZUF0dGFjaG1lbnQibQoTRGV0YWNoVm9sdW1lUmVxdWVzdBIRCgl2b2x1bWVfaWQYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDgoGZGV2aWNlGAMgASgJEg0KBWZvcmNlGAQgASgIEg8KB2RyeV9ydW4YBSABKAgiTwoURGV0YWNoVm9sdW1lUmVzcG9uc2USNwoKYXR0YWNobWVudBgBIAEoCzIjLm5pbWJ1cy5zdG9yYWdlLnYxLlZvbHVtZUF0dGFjaG1lbnRiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A volume attached to an instance as a device.
@@ -63,6 +63,13 @@ export const VolumeAttachmentSchema: GenMessage<VolumeAttachment> = /*@__PURE__*
   messageDesc(file_nimbus_storage_v1_volume_attachment, 0);
 
 /**
+ * EC2's rules: the volume "available" (or "in-use" and multi-attach enabled, io1
+ * and io2 only, up to 16 instances), in the instance's zone; device names
+ * /dev/sd[f-p] or /dev/xvd[f-p] for data volumes, /dev/xvda or /dev/sda1 for the
+ * root volume. The attachment starts "attaching" and turns "attached"; the
+ * volume turns "in-use". Nimbus: the compute service calls it acting for the
+ * account (it knows the instance); block storage does not look the instance up.
+ *
  * @generated from message nimbus.storage.v1.AttachVolumeRequest
  */
 export type AttachVolumeRequest = Message<"nimbus.storage.v1.AttachVolumeRequest"> & {
@@ -85,6 +92,23 @@ export type AttachVolumeRequest = Message<"nimbus.storage.v1.AttachVolumeRequest
    * @generated from field: bool dry_run = 4;
    */
   dryRun: boolean;
+
+  /**
+   * Nimbus: the instance's availability zone, required: the volume must be in it.
+   * The compute service fills it in.
+   *
+   * @generated from field: string instance_availability_zone = 5;
+   */
+  instanceAvailabilityZone: string;
+
+  /**
+   * Nimbus: recorded on the attachment (compute sets it from the block device
+   * mapping; a root volume launched with the instance defaults to true).
+   * EC2's AttachVolume always records false, which is the default here.
+   *
+   * @generated from field: bool delete_on_termination = 6;
+   */
+  deleteOnTermination: boolean;
 };
 
 /**
@@ -114,6 +138,12 @@ export const AttachVolumeResponseSchema: GenMessage<AttachVolumeResponse> = /*@_
   messageDesc(file_nimbus_storage_v1_volume_attachment, 2);
 
 /**
+ * The attachment turns "detaching", then goes; the volume turns "available"
+ * when no attachment is left. The root volume (/dev/xvda, /dev/sda1) is detached
+ * only by the compute service, which knows the instance is stopped or gone.
+ * Nimbus: `force` removes the attachment at once whatever its state (also one
+ * stuck attaching or detaching).
+ *
  * @generated from message nimbus.storage.v1.DetachVolumeRequest
  */
 export type DetachVolumeRequest = Message<"nimbus.storage.v1.DetachVolumeRequest"> & {
