@@ -10,7 +10,7 @@
  * groups (not root, read-only /sys), `probeCgroups` says why once and the
  * runtime runs instances without limits, reporting them as not enforced.
  */
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const cgroupControllers = ['cpu', 'cpuacct', 'memory', 'pids', 'blkio'] as const;
@@ -91,11 +91,8 @@ export async function createInstanceCgroups(
   instanceId: string,
   limits: InstanceLimitsSpec,
 ): Promise<InstanceCgroupPaths> {
-  const paths = {} as InstanceCgroupPaths;
-  for (const controller of cgroupControllers) {
-    paths[controller] = join(parents[controller], instanceId);
-    await mkdir(paths[controller], { recursive: true });
-  }
+  const paths = instanceCgroupPaths(parents, instanceId);
+  for (const controller of cgroupControllers) await mkdir(paths[controller], { recursive: true });
   await writeFile(join(paths.cpu, 'cpu.cfs_period_us'), String(cfsPeriodUs));
   await writeFile(join(paths.cpu, 'cpu.cfs_quota_us'), String(Math.round(limits.vcpus * cfsPeriodUs)));
   await writeFile(join(paths.memory, 'memory.limit_in_bytes'), String(limits.memoryMiB * 1024 * 1024));
@@ -135,6 +132,38 @@ export async function cgroupUsage(paths: InstanceCgroupPaths): Promise<CgroupUsa
     return { cpuNanoseconds: cpu, memoryBytes: rss?.[1] ? Number(rss[1]) : 0 };
   } catch {
     return undefined;
+  }
+}
+
+/** Instance ids that have a group under the worker's groups (any controller). */
+export async function instanceCgroupIds(parents: Record<CgroupController, string>): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const controller of cgroupControllers) {
+    const entries = await readdir(parents[controller], { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) if (entry.isDirectory()) ids.add(entry.name);
+  }
+  return ids;
+}
+
+/** The group directories an instance would have under the worker's groups. */
+export function instanceCgroupPaths(
+  parents: Record<CgroupController, string>,
+  instanceId: string,
+): InstanceCgroupPaths {
+  const paths = {} as InstanceCgroupPaths;
+  for (const controller of cgroupControllers) paths[controller] = join(parents[controller], instanceId);
+  return paths;
+}
+
+/** Removes the worker's own groups when no instance group is left in them (a closing worker keeping instances keeps them). */
+export async function removeWorkerCgroups(parents: Record<CgroupController, string>): Promise<void> {
+  for (const controller of cgroupControllers) {
+    try {
+      await rmdir(parents[controller]);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EBUSY' && code !== 'ENOTEMPTY') throw error;
+    }
   }
 }
 

@@ -112,8 +112,10 @@ export async function envOf(pid: number, name: string): Promise<string | undefin
   return undefined;
 }
 
-/** Sends a signal, ignoring a process (or group: negative pid) that is already gone. */
+/** Sends a signal, ignoring a process (or group: negative pid) that is already gone. Refuses 0, -1 and -0. */
 export function signal(pid: number, sig: NodeJS.Signals): void {
+  if (pid === 0 || pid === -1 || Object.is(pid, -0))
+    throw new Error(`refusing to signal ${pid}: that is not one instance`);
   try {
     process.kill(pid, sig);
   } catch (error) {

@@ -257,6 +257,12 @@ describe('process runtime', () => {
     });
     expect((await inits()).size).toBe(1);
     expect(second.observe().map((o) => o.instanceId)).toEqual([kept.spec.instanceId]);
+    const support = await probeCgroups(`nimbus-${workerId}`);
+    if (support.parents) {
+      // The forgotten instance's groups went with its processes.
+      expect(existsSync(join(support.parents.pids, forgotten.spec.instanceId))).toBe(false);
+      expect(existsSync(join(support.parents.pids, kept.spec.instanceId))).toBe(true);
+    }
   });
 
   it('keeps the console bounded, with its latest output', async () => {
@@ -306,6 +312,18 @@ describe('process runtime', () => {
     const behind = await runtime.consoleSince(instance.spec.instanceId, 0, 1024);
     expect(behind.reset).toBe(true);
     expect(behind.bytes.length).toBe(1024);
+  });
+
+  it('leaves no cgroup of its own behind when it closes', async () => {
+    const runtime = newRuntime();
+    await runtime.recover();
+    const instance = await makeTestInstance(home, { bootCommand: 'sleep 30' });
+    await runtime.start(instance.spec);
+    const support = await probeCgroups(`nimbus-${workerId}`);
+    await runtime.close();
+    runtimes.splice(runtimes.indexOf(runtime), 1);
+    if (!support.parents) return;
+    for (const dir of Object.values(support.parents)) expect(existsSync(dir)).toBe(false);
   });
 
   it('removing an instance stops it and forgets its files', async () => {

@@ -37,9 +37,13 @@ import {
   type CgroupSupport,
   cgroupUsage,
   createInstanceCgroups,
+  type InstanceCgroupPaths,
+  instanceCgroupIds,
+  instanceCgroupPaths,
   probeCgroups,
   procsFiles,
   removeInstanceCgroups,
+  removeWorkerCgroups,
 } from './cgroups.js';
 import { type ConsoleLog, createConsoleLog } from './console-log.js';
 import { cannotJoinCgroupsStatus, describeStatus, initArgs } from './instance-init.js';
@@ -192,22 +196,26 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     };
   };
 
+  const removeCgroupsPatiently = async (paths: InstanceCgroupPaths) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await removeInstanceCgroups(paths);
+        return;
+      } catch (error) {
+        // A group is busy for a moment after its last process exits.
+        if (attempt >= 40) throw error;
+        await sleep(25);
+      }
+    }
+  };
+
   /** Closes the metadata endpoint, removes the cgroups and unmounts the root: nothing of the instance runs. */
   const release = async (t: Tracked) => {
     await t.metadata?.close();
     t.metadata = undefined;
     delete t.state.metadataPort;
     if (t.state.cgroups) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await removeInstanceCgroups(t.state.cgroups);
-          break;
-        } catch (error) {
-          // A group is busy for a moment after its last process exits.
-          if (attempt >= 40) throw error;
-          await sleep(25);
-        }
-      }
+      await removeCgroupsPatiently(t.state.cgroups);
       delete t.state.cgroups;
     }
     if (t.state.root) {
@@ -219,7 +227,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
   const mountContextOf = (t: Tracked) => (t.state.cgroups ? { blkioCgroup: t.state.cgroups.blkio } : {});
 
   const treeOf = (t: Tracked) => ({
-    pgid: t.state.pid ?? 0,
+    ...(t.state.pid !== undefined ? { pgid: t.state.pid } : {}),
     ...(t.state.cgroups ? { cgroups: t.state.cgroups } : {}),
   });
 
@@ -479,7 +487,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       // Nothing of it runs now (the sweep below ends any straggler): say how it ended.
       const wasStopping = state.phase === 'stopping';
       const outcome = state.pid === undefined || wasStopping ? undefined : await readExit(t);
-      if (state.cgroups) await endTree({ pgid: state.pid ?? 0, cgroups: state.cgroups }, 0).catch(() => {});
+      if (state.cgroups) await endTree({ cgroups: state.cgroups }, 0).catch(() => {});
       delete state.pid;
       delete state.startTime;
       await release(t);
@@ -506,9 +514,21 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     const leftovers = (await processesWithEnv(workerIdEnv, options.workerId)).filter(
       (p) => !keepGroups.has(p.pgid),
     );
-    if (leftovers.length === 0) return;
-    logger.warn({ pids: leftovers.map((p) => p.pid) }, 'killing instance processes that no instance owns');
-    for (const p of leftovers) signal(p.pid, 'SIGKILL');
+    if (leftovers.length > 0) {
+      logger.warn({ pids: leftovers.map((p) => p.pid) }, 'killing instance processes that no instance owns');
+      for (const p of leftovers) signal(p.pid, 'SIGKILL');
+    }
+    // Groups of instances with no record (their start was never written down): empty them and remove them.
+    const found = await cgroupSupport();
+    if (!found.parents) return;
+    for (const instanceId of await instanceCgroupIds(found.parents)) {
+      if (tracked.get(instanceId)?.state.cgroups) continue;
+      const paths = instanceCgroupPaths(found.parents, instanceId);
+      await endTree({ cgroups: paths }, 0).catch(() => {});
+      await removeCgroupsPatiently(paths).catch((error: unknown) =>
+        logger.warn({ err: error, instanceId }, 'cannot remove a leftover cgroup'),
+      );
+    }
   };
 
   return {
@@ -631,6 +651,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
           }).catch((error: unknown) => logger.error({ err: error }, 'closing an instance failed')),
         ),
       );
+      const found = support && (await support);
+      if (found?.parents) await removeWorkerCgroups(found.parents);
     },
   };
 }

@@ -8,21 +8,23 @@ import { cgroupPids, type InstanceCgroupPaths } from './cgroups.js';
 import { listProcesses, signal } from './proc.js';
 
 export interface ProcessTree {
-  /** The init's pid, which is also the process group id. */
-  pgid: number;
+  /** The init's pid, which is also the process group id; absent when only the cgroups are known. */
+  pgid?: number;
   cgroups?: InstanceCgroupPaths;
 }
 
 /** Live (non-zombie) pids of the tree. */
 export async function treePids(tree: ProcessTree): Promise<number[]> {
   const pids = new Set<number>();
-  for (const p of await listProcesses()) if (p.pgid === tree.pgid) pids.add(p.pid);
+  // Never group 0 or below: kill(0) and kill(-0) would signal the worker's own group.
+  const pgid = tree.pgid !== undefined && tree.pgid > 0 ? tree.pgid : undefined;
+  if (pgid !== undefined) for (const p of await listProcesses()) if (p.pgid === pgid) pids.add(p.pid);
   if (tree.cgroups) for (const pid of await cgroupPids(tree.cgroups)) pids.add(pid);
   return [...pids];
 }
 
 async function signalTree(tree: ProcessTree, sig: NodeJS.Signals): Promise<void> {
-  signal(-tree.pgid, sig);
+  if (tree.pgid !== undefined && tree.pgid > 0) signal(-tree.pgid, sig);
   for (const pid of await treePids(tree)) signal(pid, sig);
 }
 
