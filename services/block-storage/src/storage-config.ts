@@ -20,6 +20,13 @@ export const storageConfigSpec = {
     description:
       "directory of the volumes' bytes (volumes/<vol-id>.img); default <NIMBUS_HOME>/storage, or .nimbus/storage in the working directory without NIMBUS_HOME",
   },
+  importRoots: {
+    env: 'NIMBUS_IMPORT_ROOTS',
+    parse: 'list',
+    default: [],
+    description:
+      'directories, comma-separated, whose files an account may import with ImportSnapshot (file:// urls); none by default. Nimbus services (the image service) may import any file outside the storage root',
+  },
   volumeFilesystem: {
     env: 'NIMBUS_VOLUME_FILESYSTEM',
     default: 'ext4',

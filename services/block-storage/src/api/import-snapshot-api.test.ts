@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,16 +12,20 @@ import type { ImportSnapshotTaskRecord } from '../state/import-task-records.js';
 import { storageKeys } from '../state/storage-keys.js';
 import { accountA, useBlockStorageUnderTest } from '../testing/block-storage-under-test.js';
 
-const bs = useBlockStorageUnderTest();
+// Accounts import from this directory only (NIMBUS_IMPORT_ROOTS); `outside` is any other.
+const images = join(tmpdir(), `nimbus-images-${randomUUID()}`);
+let outside = '';
+const bs = useBlockStorageUnderTest({ importRoots: [images] });
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
-let images = '';
 
 beforeAll(async () => {
-  images = await mkdtemp(join(tmpdir(), 'nimbus-images-'));
+  await mkdir(images, { recursive: true });
+  outside = await mkdtemp(join(tmpdir(), 'nimbus-not-images-'));
 });
 afterAll(async () => {
-  if (images) await rm(images, { recursive: true, force: true });
+  await rm(images, { recursive: true, force: true });
+  if (outside) await rm(outside, { recursive: true, force: true });
 });
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -183,6 +187,37 @@ describe('ImportSnapshot', () => {
         code: 'InvalidConversionTaskId.Malformed',
       },
     );
+  });
+
+  it('lets accounts import only from the import directories, and nobody import the volumes or blocks', async () => {
+    const elsewhere = join(outside, 'elsewhere.raw');
+    await writeFile(elsewhere, randomBytes(MiB));
+    await symlink(elsewhere, join(images, 'link-out.raw'));
+    const { volume } = await bs.client.createVolume({ availabilityZone: 'nimbus-1a', size: 1 });
+    const raw = (path: string) => ({ diskContainer: { format: 'RAW', url: pathToFileURL(path).href } });
+
+    for (const path of [elsewhere, join(images, 'link-out.raw'), '/etc/passwd']) {
+      expect(await refusal(bs.client.importSnapshot(raw(path)))).toMatchObject({
+        code: 'InvalidParameter',
+        message: expect.stringMatching(
+          /is not in an import directory; accounts import from .* only \(NIMBUS_IMPORT_ROOTS\)/,
+        ),
+      });
+    }
+    expect(await refusal(bs.client.importSnapshot(raw(volume?.hostPath ?? '')))).toMatchObject({
+      code: 'InvalidParameter',
+      message: expect.stringMatching(/lies in the block-storage data root/),
+    });
+    expect(
+      await refusal(bs.asService.importSnapshot(raw(volume?.hostPath ?? ''), { accountId: accountA })),
+    ).toMatchObject({
+      code: 'InvalidParameter',
+      message: expect.stringMatching(/lies in the block-storage data root/),
+    });
+
+    // A Nimbus service (the image service) imports from where it builds its images.
+    const started = await bs.asService.importSnapshot(raw(elsewhere), { accountId: accountA });
+    expect((await finished(started.importTaskId)).snapshotTaskDetail?.status).toBe('completed');
   });
 
   it('after a restart, completes an import left active and fails one whose image vanished, leaving no snapshot', async () => {

@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { access, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
@@ -81,14 +81,55 @@ export function diskImagePath(url: string): string {
   return path;
 }
 
-/** The image's size in bytes, or InvalidParameter when the file cannot be imported. */
-async function checkImageFile(url: string, path: string): Promise<number> {
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+/** Whether `path` is `dir` or lies beneath it. */
+function within(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The file the url names with every link resolved, if the caller may import it.
+ * The service runs as root, so without these checks an account could import
+ * any file of the host (or another account's volume) and read it back from a
+ * volume: accounts import from NIMBUS_IMPORT_ROOTS only, Nimbus services from
+ * anywhere but the storage root.
+ */
+async function importablePath(
+  url: string,
+  path: string,
+  caller: { service: boolean; importRoots: readonly string[]; storageRoot: string },
+): Promise<string> {
+  const real = await realpath(path).catch((error: NodeJS.ErrnoException) => {
     throw invalidParameter(
       error.code === 'ENOENT'
         ? `The disk image ${url} does not exist on the block-storage host.`
         : `The disk image ${url} cannot be read: ${error.code ?? error.message}.`,
     );
+  });
+  if (within(await realpath(caller.storageRoot).catch(() => caller.storageRoot), real)) {
+    throw invalidParameter(
+      `The disk image ${url} lies in the block-storage data root; volumes and snapshot blocks cannot be imported.`,
+    );
+  }
+  if (!caller.service) {
+    const roots = await Promise.all(
+      caller.importRoots.map((r) => realpath(resolve(r)).catch(() => resolve(r))),
+    );
+    if (!roots.some((root) => within(root, real))) {
+      throw invalidParameter(
+        roots.length === 0
+          ? `The disk image ${url} is not in an import directory: this region lets accounts import no files (NIMBUS_IMPORT_ROOTS is empty).`
+          : `The disk image ${url} is not in an import directory; accounts import from ${roots.join(', ')} only (NIMBUS_IMPORT_ROOTS).`,
+      );
+    }
+  }
+  return real;
+}
+
+/** The image's size in bytes, or InvalidParameter when the file cannot be imported. */
+async function checkImageFile(url: string, path: string): Promise<number> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw invalidParameter(`The disk image ${url} cannot be read: ${error.code ?? error.message}.`);
   });
   if (!info.isFile()) throw invalidParameter(`The disk image ${url} is not a regular file.`);
   if (info.size === 0) throw invalidParameter(`The disk image ${url} is empty.`);
@@ -134,7 +175,7 @@ export function createImportSnapshotApi(deps: ApiDeps, work: SnapshotLifecycle):
   };
 
   return {
-    async importSnapshot(request, { accountId }) {
+    async importSnapshot(request, { accountId, service }) {
       const container = request.diskContainer;
       if (!container) throw missingParameter('DiskContainer');
       if (container.url === '') throw missingParameter('DiskContainer.Url');
@@ -151,7 +192,7 @@ export function createImportSnapshotApi(deps: ApiDeps, work: SnapshotLifecycle):
         throw invalidParameterValue('The client token must be at most 64 ASCII characters.');
       }
       const tags = tagsFor('import-snapshot-task', request.tagSpecifications);
-      const path = diskImagePath(container.url);
+      const named = diskImagePath(container.url);
       const digest = createHash('sha256')
         .update(
           JSON.stringify([
@@ -167,6 +208,11 @@ export function createImportSnapshotApi(deps: ApiDeps, work: SnapshotLifecycle):
         const made = await earlier(accountId, request.clientToken, digest);
         if (made) return responseOf(made);
       }
+      const path = await importablePath(container.url, named, {
+        service,
+        importRoots: deps.config.importRoots,
+        storageRoot: deps.storageRoot,
+      });
       const size = await checkImageFile(container.url, path);
       if (request.dryRun) throw dryRunOperation();
 

@@ -53,6 +53,8 @@ export interface BlockStorageUnderTestOptions {
   now?: () => number;
   /** What blank volumes hold (default ext4, as in production); `none` for tests that count a volume's bytes. */
   volumeFilesystem?: 'ext4' | 'none';
+  /** Directories accounts may import disk images from (NIMBUS_IMPORT_ROOTS). */
+  importRoots?: string[];
 }
 
 export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions = {}): BlockStorageUnderTest {
@@ -82,6 +84,7 @@ export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions =
         NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
         NIMBUS_VOLUME_FILESYSTEM: options.volumeFilesystem ?? 'ext4',
         NIMBUS_SERVICE_TOKEN: serviceToken,
+        NIMBUS_IMPORT_ROOTS: (options.importRoots ?? []).join(','),
       },
     });
     clients = {
