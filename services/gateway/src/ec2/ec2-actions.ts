@@ -1,0 +1,128 @@
+/**
+ * The EC2 actions the gateway serves (API version 2016-11-15), one entry each:
+ * the owning service and method, the parameters checked up front, the layout
+ * of the answer. The names on the wire follow wire-names.ts and the
+ * exceptions listed at the end of this file.
+ */
+import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
+import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
+import { action, type QueryAction } from '../query/query-action.js';
+import { nameExceptions } from '../query/wire-names.js';
+
+const network = NetworkService.method;
+const storage = BlockStorageService.method;
+
+export const ec2Actions: readonly QueryAction[] = [
+  // Key pairs.
+  action('network', network.createKeyPair, { required: ['KeyName'] }),
+  action('network', network.importKeyPair, { required: ['KeyName', 'PublicKeyMaterial'] }),
+  action('network', network.describeKeyPairs),
+  action('network', network.deleteKeyPair),
+  // VPCs and subnets.
+  action('network', network.createVpc, { required: ['CidrBlock'] }),
+  action('network', network.describeVpcs),
+  action('network', network.deleteVpc, { required: ['VpcId'] }),
+  action('network', network.createSubnet, { required: ['VpcId', 'CidrBlock'] }),
+  action('network', network.describeSubnets),
+  action('network', network.deleteSubnet, { required: ['SubnetId'] }),
+  action('network', network.modifySubnetAttribute, { required: ['SubnetId'] }),
+  // Security groups and their rules.
+  action('network', network.createSecurityGroup, { required: ['GroupName', 'GroupDescription'] }),
+  action('network', network.describeSecurityGroups),
+  action('network', network.deleteSecurityGroup),
+  action('network', network.authorizeSecurityGroupIngress),
+  action('network', network.authorizeSecurityGroupEgress, { required: ['GroupId'] }),
+  action('network', network.revokeSecurityGroupIngress),
+  action('network', network.revokeSecurityGroupEgress, { required: ['GroupId'] }),
+  action('network', network.describeSecurityGroupRules),
+  // Network interfaces.
+  action('network', network.createNetworkInterface, { required: ['SubnetId'] }),
+  action('network', network.describeNetworkInterfaces),
+  action('network', network.deleteNetworkInterface, { required: ['NetworkInterfaceId'] }),
+  action('network', network.attachNetworkInterface, {
+    required: ['NetworkInterfaceId', 'InstanceId', 'DeviceIndex'],
+  }),
+  action('network', network.detachNetworkInterface, { required: ['AttachmentId'] }),
+  action('network', network.assignPrivateIpAddresses, { required: ['NetworkInterfaceId'] }),
+  action('network', network.unassignPrivateIpAddresses, { required: ['NetworkInterfaceId'] }),
+  action('network', network.modifyNetworkInterfaceAttribute, { required: ['NetworkInterfaceId'] }),
+  // Elastic IPs.
+  action('network', network.allocateAddress),
+  action('network', network.associateAddress),
+  action('network', network.disassociateAddress),
+  action('network', network.releaseAddress),
+  action('network', network.describeAddresses),
+  // Volumes.
+  action('block-storage', storage.createVolume, { required: ['AvailabilityZone'], flatten: 'volume' }),
+  action('block-storage', storage.describeVolumes),
+  action('block-storage', storage.deleteVolume, { required: ['VolumeId'] }),
+  action('block-storage', storage.modifyVolume, { required: ['VolumeId'] }),
+  action('block-storage', storage.describeVolumesModifications),
+  action('block-storage', storage.describeVolumeStatus),
+  action('block-storage', storage.attachVolume, {
+    required: ['VolumeId', 'InstanceId', 'Device'],
+    flatten: 'attachment',
+  }),
+  action('block-storage', storage.detachVolume, { required: ['VolumeId'], flatten: 'attachment' }),
+  // Snapshots.
+  action('block-storage', storage.createSnapshot, { required: ['VolumeId'], flatten: 'snapshot' }),
+  action('block-storage', storage.describeSnapshots),
+  action('block-storage', storage.deleteSnapshot, { required: ['SnapshotId'] }),
+  action('block-storage', storage.copySnapshot, { required: ['SourceSnapshotId', 'SourceRegion'] }),
+];
+
+// Where EC2's names on the wire do not follow the rule (read off the SDK's EC2
+// model; ec2-wire-names.test.ts holds every mapped action to it).
+nameExceptions('request', 'nimbus.network.v1.CreateSecurityGroupRequest', {
+  description: 'GroupDescription',
+});
+for (const request of [
+  'AuthorizeSecurityGroupIngressRequest',
+  'AuthorizeSecurityGroupEgressRequest',
+  'RevokeSecurityGroupIngressRequest',
+  'RevokeSecurityGroupEgressRequest',
+]) {
+  nameExceptions('request', `nimbus.network.v1.${request}`, { ip_permissions: 'IpPermissions' });
+}
+nameExceptions('request', 'nimbus.network.v1.IpPermission', {
+  ip_ranges: 'IpRanges',
+  user_id_group_pairs: 'Groups',
+});
+nameExceptions('response', 'nimbus.network.v1.IpPermission', {
+  ip_ranges: 'ipRanges',
+  user_id_group_pairs: 'groups',
+});
+nameExceptions('response', 'nimbus.network.v1.SecurityGroup', {
+  description: 'groupDescription',
+  ip_permissions: 'ipPermissions',
+  ip_permissions_egress: 'ipPermissionsEgress',
+});
+nameExceptions('response', 'nimbus.network.v1.DescribeSecurityGroupsResponse', {
+  security_groups: 'securityGroupInfo',
+});
+nameExceptions('response', 'nimbus.network.v1.DescribeKeyPairsResponse', { key_pairs: 'keySet' });
+nameExceptions('request', 'nimbus.network.v1.CreateNetworkInterfaceRequest', {
+  groups: 'SecurityGroupId',
+  private_ip_addresses: 'PrivateIpAddresses',
+});
+nameExceptions('request', 'nimbus.network.v1.ModifyNetworkInterfaceAttributeRequest', {
+  groups: 'SecurityGroupId',
+});
+nameExceptions('response', 'nimbus.network.v1.NetworkInterface', {
+  private_ip_addresses: 'privateIpAddressesSet',
+});
+nameExceptions('response', 'nimbus.network.v1.AssignPrivateIpAddressesResponse', {
+  assigned_private_ip_addresses: 'assignedPrivateIpAddressesSet',
+});
+nameExceptions('response', 'nimbus.network.v1.DescribeAddressesResponse', { addresses: 'addressesSet' });
+nameExceptions('response', 'nimbus.storage.v1.Volume', { state: 'status' });
+nameExceptions('response', 'nimbus.storage.v1.VolumeAttachment', { state: 'status' });
+nameExceptions('response', 'nimbus.storage.v1.DescribeVolumesModificationsResponse', {
+  volumes_modifications: 'volumeModificationSet',
+});
+nameExceptions('response', 'nimbus.storage.v1.VolumeStatusInfo', { details: 'details' });
+nameExceptions('request', 'nimbus.storage.v1.DescribeSnapshotsRequest', {
+  owner_ids: 'Owner',
+  restorable_by_user_ids: 'RestorableBy',
+});
+nameExceptions('response', 'nimbus.storage.v1.Snapshot', { state: 'status', state_message: 'statusMessage' });

@@ -1,0 +1,118 @@
+/**
+ * Every field of every mapped EC2 action, in both directions, has the name on
+ * the wire that the AWS SDK's EC2 model gives it (its `ec2QueryName` and
+ * `xmlName` traits), wherever the proto field and the SDK member are the same
+ * member (same name in PascalCase). Nimbus-only fields have no SDK member and
+ * are not checked.
+ */
+
+import * as sdk from '@aws-sdk/client-ec2';
+import type { DescMessage } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { requestName, responseName } from '../query/wire-names.js';
+import { ec2Actions } from './ec2-actions.js';
+
+type Traits = { ec2QueryName?: string; xmlName?: string };
+type SdkSchema = unknown;
+interface SdkStruct {
+  members: Map<string, { schema: SdkSchema; traits: Traits }>;
+}
+
+function resolve(schema: SdkSchema): SdkSchema {
+  return typeof schema === 'function' ? resolve((schema as () => SdkSchema)()) : schema;
+}
+
+function member(schema: SdkSchema): { schema: SdkSchema; traits: Traits } {
+  if (Array.isArray(schema) && schema.length === 2 && typeof schema[1] === 'object') {
+    return { schema: resolve(schema[0]), traits: schema[1] as Traits };
+  }
+  if (Array.isArray(schema) && schema.length === 2 && typeof schema[1] === 'number') {
+    return { schema: resolve(schema[0]), traits: {} };
+  }
+  return { schema: resolve(schema), traits: {} };
+}
+
+/** A structure schema ([3, ns, name, traits, names, members]) as a map of members. */
+function struct(schema: SdkSchema): SdkStruct | undefined {
+  const s = resolve(schema);
+  if (!Array.isArray(s) || s[0] !== 3) return undefined;
+  const names = s[4] as string[];
+  const members = s[5] as SdkSchema[];
+  return { members: new Map(names.map((name, i) => [name, member(members[i])])) };
+}
+
+/** The element schema of a list ([1, ns, name, traits, member]), else the schema itself. */
+function elementOf(schema: SdkSchema): SdkSchema {
+  const s = resolve(schema);
+  return Array.isArray(s) && s[0] === 1 ? member(s[4]).schema : s;
+}
+
+function pascalOf(localName: string): string {
+  return localName.charAt(0).toUpperCase() + localName.slice(1);
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+type Direction = 'request' | 'response';
+
+function compare(
+  desc: DescMessage,
+  schema: SdkSchema,
+  direction: Direction,
+  path: string,
+  out: string[],
+  seen: Set<string>,
+): void {
+  const sdkStruct = struct(schema);
+  if (!sdkStruct) return;
+  const key = `${direction}:${desc.typeName}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  for (const field of desc.fields) {
+    const sdkMember = sdkStruct.members.get(pascalOf(field.localName));
+    if (!sdkMember) continue;
+    const { traits } = sdkMember;
+    const wanted =
+      direction === 'request'
+        ? (traits.ec2QueryName ?? (traits.xmlName ? capitalized(traits.xmlName) : pascalOf(field.localName)))
+        : (traits.xmlName ?? pascalOf(field.localName));
+    const ours = direction === 'request' ? requestName(desc, field) : responseName(desc, field);
+    if (ours !== wanted) out.push(`${path}.${field.name} (${desc.typeName}): ours ${ours}, SDK ${wanted}`);
+    const nested =
+      field.fieldKind === 'message'
+        ? field.message
+        : field.fieldKind === 'list' && field.listKind === 'message'
+          ? field.message
+          : undefined;
+    if (nested) compare(nested, elementOf(sdkMember.schema), direction, `${path}.${field.name}`, out, seen);
+  }
+}
+
+function sdkSchema(name: string): SdkSchema {
+  return (sdk as unknown as Record<string, SdkSchema>)[`${name}$`];
+}
+
+describe('EC2 wire names', () => {
+  it.each(ec2Actions.map((entry) => [entry.action, entry] as const))(
+    '%s matches the SDK model',
+    (_name, entry) => {
+      const mismatches: string[] = [];
+      // The operation's schema: [9, namespace, name, traits, input, output].
+      const operation = resolve(sdkSchema(entry.action)) as SdkSchema[] | undefined;
+      expect(operation, `the SDK has no operation ${entry.action}`).toBeDefined();
+      const [, , , , input, output] = operation as SdkSchema[];
+      compare(entry.method.input, input, 'request', entry.action, mismatches, new Set());
+      if (entry.flatten) {
+        const field = entry.method.output.fields.find((f) => f.localName === entry.flatten);
+        if (field?.fieldKind !== 'message')
+          throw new Error(`${entry.action}: no message field ${entry.flatten}`);
+        compare(field.message, output, 'response', entry.action, mismatches, new Set());
+      } else {
+        compare(entry.method.output, output, 'response', entry.action, mismatches, new Set());
+      }
+      expect(mismatches).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,176 @@
+/**
+ * The gateway as tests meet it: real etcd and NATS, the network and
+ * block-storage services hosted on them, and the gateway in front, all on
+ * loopback with free ports; two accounts with an access key each, made
+ * through the admin API as an operator would.
+ *
+ *   const gw = useGatewayUnderTest();          // at the top of a test file
+ *   await gw.ec2().send(new DescribeVpcsCommand({}));
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
+import { createBlockStorageServiceModule } from '@nimbus/block-storage';
+import { type EventBus, openNatsEventBus } from '@nimbus/events';
+import { createNetworkServiceModule } from '@nimbus/network';
+import {
+  type Client,
+  createClient,
+  createLogger,
+  type HostedService,
+  hostServiceModule,
+} from '@nimbus/runtime';
+import { openEtcdStore, type Store } from '@nimbus/store';
+import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
+import { afterAll, beforeAll } from 'vitest';
+import { createGatewayServiceModule } from '../service.js';
+
+export const operatorAccount = '999999999999';
+export const region = 'nimbus-1';
+
+export interface AccessKeyPair {
+  accountId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface GatewayUnderTest {
+  /** The Query API's URL, e.g. http://127.0.0.1:41234. */
+  url: string;
+  admin: Client<typeof GatewayAdminService>;
+  /** Account A's key, and account B's. */
+  keyA: AccessKeyPair;
+  keyB: AccessKeyPair;
+  /** An EC2 client for a key (default A), retries off so that each test sees the first answer. */
+  ec2(key?: AccessKeyPair, overrides?: Partial<ConstructorParameters<typeof EC2Client>[0]>): EC2Client;
+  /** Stops one of the services behind the gateway (to see it answer ServiceUnavailable). */
+  stopService(name: 'network' | 'block-storage'): Promise<void>;
+}
+
+export interface GatewayUnderTestOptions {
+  /** NIMBUS_GATEWAY_THROTTLE. */
+  throttle?: string;
+}
+
+export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): GatewayUnderTest {
+  let etcd: EtcdServer | undefined;
+  let nats: NatsServer | undefined;
+  const stores: Store[] = [];
+  const buses: EventBus[] = [];
+  const hosted = new Map<string, HostedService>();
+  let dir = '';
+  let running: Omit<GatewayUnderTest, 'ec2' | 'stopService'> | undefined;
+  const clients: EC2Client[] = [];
+
+  const host = async (
+    name: string,
+    module: Parameters<typeof hostServiceModule>[0],
+    env: Record<string, string>,
+  ): Promise<HostedService> => {
+    if (!etcd || !nats) throw new Error('no servers');
+    const store = await openEtcdStore({ endpoints: [etcd.endpoint], namespace: `/t-${randomUUID()}` });
+    const bus = await openNatsEventBus({ servers: nats.endpoint });
+    stores.push(store);
+    buses.push(bus);
+    const service = await hostServiceModule(module, {
+      store,
+      bus,
+      logger: createLogger({ service: name, level: 'silent' }),
+      env,
+    });
+    hosted.set(name, service);
+    return service;
+  };
+
+  beforeAll(async () => {
+    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+    dir = await mkdtemp(join(tmpdir(), 'nimbus-gateway-'));
+    const common = {
+      NIMBUS_AUTH_TOKENS: `operator-token=${operatorAccount}`,
+      NIMBUS_SERVICE_TOKEN: randomBytes(24).toString('base64url'),
+      NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
+      NIMBUS_METRICS_LISTEN: 'off',
+    };
+    const network = await host('network', createNetworkServiceModule(), common);
+    const storage = await host('block-storage', createBlockStorageServiceModule(), {
+      ...common,
+      NIMBUS_STORAGE_ROOT: join(dir, 'storage'),
+      NIMBUS_VOLUME_FILESYSTEM: 'none',
+    });
+    let url = '';
+    const gateway = await host(
+      'gateway',
+      createGatewayServiceModule({
+        onListening: (listening) => {
+          url = listening;
+        },
+      }),
+      {
+        ...common,
+        NIMBUS_ENDPOINTS: JSON.stringify({ network: network.address, 'block-storage': storage.address }),
+        NIMBUS_GATEWAY_MASTER_KEY_FILE: join(dir, 'gateway-master.key'),
+        NIMBUS_REGION: region,
+        ...(options.throttle ? { NIMBUS_GATEWAY_THROTTLE: options.throttle } : {}),
+      },
+    );
+    const admin = createClient(GatewayAdminService, gateway.address, { token: 'operator-token' });
+    const keyOf = async (name: string): Promise<AccessKeyPair> => {
+      const { account } = await admin.createAccount({ accountName: name });
+      const { accessKey } = await admin.createAccessKey({ accountId: account?.accountId ?? '' });
+      return {
+        accountId: account?.accountId ?? '',
+        accessKeyId: accessKey?.accessKeyId ?? '',
+        secretAccessKey: accessKey?.secretAccessKey ?? '',
+      };
+    };
+    running = { url, admin, keyA: await keyOf('alice'), keyB: await keyOf('bob') };
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.destroy();
+    running?.admin.close();
+    for (const name of ['gateway', 'block-storage', 'network']) await hosted.get(name)?.stop();
+    await Promise.all(buses.map((bus) => bus.close()));
+    await Promise.all(stores.map((store) => store.close()));
+    await Promise.all([etcd?.dispose(), nats?.dispose()]);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const current = () => {
+    if (!running) throw new Error('the gateway runs only inside the tests of its file');
+    return running;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get admin() {
+      return current().admin;
+    },
+    get keyA() {
+      return current().keyA;
+    },
+    get keyB() {
+      return current().keyB;
+    },
+    ec2(key, overrides = {}) {
+      const { accessKeyId, secretAccessKey } = key ?? current().keyA;
+      const client = new EC2Client({
+        endpoint: current().url,
+        region,
+        credentials: { accessKeyId, secretAccessKey },
+        maxAttempts: 1,
+        ...overrides,
+      });
+      clients.push(client);
+      return client;
+    },
+    async stopService(name) {
+      await hosted.get(name)?.stop();
+      hosted.delete(name);
+    },
+  };
+}
