@@ -74,6 +74,14 @@ describe('RegisterImage', () => {
     );
   });
 
+  it('lets exactly one of two concurrent registrations of a name win', async () => {
+    const calls = [1, 2, 3].map(() => img.client.registerImage({ name: 'raced', ...rootOn(snapshotId) }));
+    const outcomes = await Promise.allSettled(calls);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const { images } = await img.client.describeImages({ filters: [{ name: 'name', values: ['raced'] }] });
+    expect(images).toHaveLength(1);
+  });
+
   it("checks the snapshots with block storage: unknown, another account's, smaller than the snapshot", async () => {
     expect(
       await errorCode(img.client.registerImage({ name: 'bad-1', ...rootOn('snap-0123456789abcdef0') })),
