@@ -145,7 +145,8 @@ export function checkLaunchRequest(request: RunInstancesRequest): LaunchRequest 
 }
 
 const volumeTypes = ['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard'];
-const extraDevice = /^\/dev\/(sd[b-z]|xvd[b-z])$/;
+/** Data volumes' device names, as block storage's AttachVolume takes them. */
+const extraDevice = /^\/dev\/(sd[f-p]|xvd[f-p])$/;
 
 function badMapping(message: string): ApiError {
   return new ApiError('InvalidBlockDeviceMapping', message);

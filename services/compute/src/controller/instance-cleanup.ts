@@ -75,6 +75,23 @@ export async function cleanUpInstance(
   }
 
   for (const volume of r().volumes) {
+    if (!volume.attached || volume.volumeId === '') continue;
+    // The root volume is detached only by compute: block storage lets this call through.
+    await ignoringNotFound(
+      peers.storage.detachVolume(
+        { volumeId: volume.volumeId, instanceId: r().instanceId, force: true },
+        { accountId },
+      ),
+    ).catch((error: unknown) => {
+      // Detached already (IncorrectState): nothing to undo.
+      if (!(isRemoteError(error) && error.code === 'IncorrectState')) throw error;
+    });
+    await write((c) => ({
+      ...c,
+      volumes: c.volumes.map((v) => (v.deviceName === volume.deviceName ? { ...v, attached: false } : v)),
+    }));
+  }
+  for (const volume of r().volumes) {
     if (!volume.deleteOnTermination) continue;
     let volumeId = volume.volumeId;
     if (volumeId === '' && launchTried) {

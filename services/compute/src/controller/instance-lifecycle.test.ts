@@ -55,6 +55,10 @@ describe('an instance on a worker', () => {
     expect(desiredPublicIp(instanceId)).toBe(up?.publicIpAddress);
     expect(up?.privateIpAddress).toMatch(/^127\.16\./);
     expect(up?.blockDeviceMappings[0]?.deviceName).toBe('/dev/xvda');
+    const rootId = up?.blockDeviceMappings[0]?.ebs?.volumeId ?? '';
+    const root = (await compute.storage.describeVolumes({ volumeIds: [rootId] })).volumes[0];
+    expect(root?.state).toBe('in-use');
+    expect(root?.attachments.map((a) => [a.instanceId, a.device])).toEqual([[instanceId, '/dev/xvda']]);
     expect(worker.running.has(instanceId)).toBe(true);
     const desired = worker.desired.get(instanceId);
     expect(desired?.privateIp).toBe(up?.privateIpAddress);

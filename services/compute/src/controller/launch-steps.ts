@@ -5,6 +5,7 @@
  * answer) gets the same resource back instead of a second one. Each answer is
  * recorded in the instance record before the next step starts.
  */
+import { isRemoteError } from '@nimbus/runtime';
 import type { Stored } from '@nimbus/service-kit';
 import type { Peers } from '../api/api-deps.js';
 import { privateDnsName } from '../api/instance-views.js';
@@ -80,6 +81,29 @@ export function createLaunchSteps(peers: Peers, instances: InstanceStore, region
     volumes: r.volumes.map((v) => (v.deviceName === deviceName ? { ...v, ...patch } : v)),
   });
 
+  /** AttachVolume, or finding it attached already (a crash came between the call and its record). */
+  const attachVolume = async (r: InstanceRecord, volume: InstanceVolume) => {
+    try {
+      await peers.storage.attachVolume(
+        {
+          volumeId: volume.volumeId,
+          instanceId: r.instanceId,
+          device: volume.deviceName,
+          instanceAvailabilityZone: r.availabilityZone,
+          deleteOnTermination: volume.deleteOnTermination,
+        },
+        { accountId: r.ownerId },
+      );
+    } catch (error) {
+      if (!isRemoteError(error)) throw error;
+      const { volumes } = await peers.storage.describeVolumes(
+        { volumeIds: [volume.volumeId] },
+        { accountId: r.ownerId },
+      );
+      if (!volumes[0]?.attachments.some((a) => a.instanceId === r.instanceId)) throw error;
+    }
+  };
+
   return {
     async volumes(record) {
       let current = record;
@@ -115,7 +139,13 @@ export function createLaunchSteps(peers: Peers, instances: InstanceStore, region
           current = await write(current, setVolume(mine.deviceName, { ready: true, hostPath: v.hostPath }));
         }
       }
-      return { record: current, ready: r().volumes.every((v) => v.ready) };
+      if (!r().volumes.every((v) => v.ready)) return { record: current, ready: false };
+      for (const volume of r().volumes) {
+        if (volume.attached) continue;
+        await attachVolume(r(), volume);
+        current = await write(current, setVolume(volume.deviceName, { attached: true }));
+      }
+      return { record: current, ready: true };
     },
 
     async networkInterface(record) {

@@ -28,6 +28,8 @@ export interface InstanceVolume extends MappedVolumeSpec {
   attachTime: string;
   /** Set once the volume is available. */
   ready: boolean;
+  /** Set once block storage attached it to the instance (it stays attached while stopped). */
+  attached?: boolean;
   /** Set once terminate deleted it. */
   deleted?: boolean;
 }
