@@ -151,6 +151,7 @@ export {
   listenerPorts,
 } from './edge/edge-mapping.js';
 export { type EdgeLogger, type EdgeOptions, resolveEdgeOptions } from './edge/edge-options.js';
+export { createNetworkServiceModule, type NetworkModuleOptions, serviceModule } from './service.js';
 export { createDefaultVpcs, type DefaultVpcs } from './state/default-vpc.js';
 export { createNetworkState, type NetworkState } from './state/network-state.js';
 export { vpcKeys } from './state/vpc-keys.js';
@@ -164,4 +165,3 @@ export type {
   SubnetRecord,
   VpcRecord,
 } from './state/vpc-records.js';
-export { createNetworkServiceModule, type NetworkModuleOptions, serviceModule } from './service.js';
