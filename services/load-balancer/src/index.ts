@@ -1,3 +1,4 @@
+export { targetHealthChangedSubject } from './dataplane/data-plane.js';
 export {
   type ArnKind,
   type LoadBalancerType,
@@ -8,3 +9,6 @@ export {
   ruleArn,
   targetGroupArn,
 } from './domain/arns.js';
+export { ElbError, ElbErrorCode } from './domain/elb-errors.js';
+export { type LbConfig, lbConfigSpec } from './lb-config.js';
+export { createLoadBalancerServiceModule, type LoadBalancerModuleOptions, serviceModule } from './service.js';

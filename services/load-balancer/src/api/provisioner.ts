@@ -1,0 +1,119 @@
+/**
+ * The slow half of creating and deleting a load balancer: an interface in each
+ * of its subnets (by client token, so a retry finds the one it made), a public
+ * address for each when internet-facing, then `active`; on deletion its
+ * listeners and rules go, the addresses go back and the record goes last. The
+ * record says what is left to do, so a process that dies halfway resumes at
+ * start (`sweep`).
+ */
+import type { Stored } from '@nimbus/service-kit';
+import type { Store } from '@nimbus/store';
+import type { Logger } from 'pino';
+import { deleteListenerRecord } from '../state/listener-writes.js';
+import { type LoadBalancerRecord, lbKeys, lbPrefix } from '../state/records.js';
+import type { Lookups } from './lookups.js';
+import type { NetworkPort } from './network-port.js';
+
+export interface Provisioner {
+  /** Drives the load balancer toward its state in the background. */
+  kick(accountId: string, hex: string): void;
+  sweep(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const retryDelaysMs = [200, 500, 1000, 2000, 5000];
+
+export function createProvisioner(deps: {
+  store: Store;
+  lookups: Lookups;
+  network: NetworkPort;
+  logger: Logger;
+}): Provisioner {
+  const { store, lookups, network, logger } = deps;
+  const running = new Map<string, Promise<void>>();
+  let closed = false;
+  const wakers = new Set<() => void>();
+
+  async function provision(record: Stored<LoadBalancerRecord>): Promise<void> {
+    const lb = record.value;
+    const zones = [...lb.zones];
+    for (const [index, zone] of zones.entries()) {
+      let next = { ...zone };
+      if (!next.networkInterfaceId || !next.privateIp) {
+        const eni = await network.createInterface(lb.accountId, {
+          subnetId: zone.subnetId,
+          description: `ELB ${lb.type === 'application' ? 'app' : 'net'}/${lb.name}/${lb.hex}`,
+          clientToken: `elb-${lb.hex}-${zone.subnetId}`,
+        });
+        next = { ...next, networkInterfaceId: eni.networkInterfaceId, privateIp: eni.privateIp };
+      }
+      if (lb.scheme === 'internet-facing' && !next.publicIp && next.networkInterfaceId) {
+        next.publicIp = await network.allocatePublicIp(lb.accountId, next.networkInterfaceId);
+      }
+      zones[index] = next;
+    }
+    if (!(await lookups.loadBalancers.update(record, { ...lb, zones, state: 'active' }))) {
+      throw new Error('the load balancer changed while provisioning');
+    }
+  }
+
+  async function unprovision(record: Stored<LoadBalancerRecord>): Promise<void> {
+    const lb = record.value;
+    const listeners = await lookups.listListeners(lb.accountId, lb.arn);
+    for (const listener of listeners) await deleteListenerRecord(store, listener);
+    for (const zone of lb.zones) {
+      if (!zone.networkInterfaceId) continue;
+      if (zone.publicIp) await network.releasePublicIp(lb.accountId, zone.networkInterfaceId);
+      await network.deleteInterface(lb.accountId, zone.networkInterfaceId);
+    }
+    await lookups.loadBalancers.delete(record);
+  }
+
+  async function drive(accountId: string, hex: string): Promise<void> {
+    for (let attempt = 0; !closed; attempt++) {
+      const record = await lookups.loadBalancers.get(lbKeys.loadBalancer(accountId, hex));
+      if (!record || record.value.state === 'active' || record.value.state === 'failed') return;
+      try {
+        if (record.value.state === 'provisioning') await provision(record);
+        else await unprovision(record);
+        return;
+      } catch (error) {
+        const delay = retryDelaysMs[Math.min(attempt, retryDelaysMs.length - 1)] ?? 5000;
+        logger.warn(
+          { err: error, loadBalancer: record.value.arn, attempt },
+          'load balancer not settled yet; retrying',
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wakers.add(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    }
+  }
+
+  return {
+    kick(accountId, hex) {
+      const key = `${accountId}/${hex}`;
+      if (running.has(key) || closed) return;
+      const work = drive(accountId, hex)
+        .catch((error: unknown) => logger.error({ err: error, key }, 'load balancer provisioning failed'))
+        .finally(() => running.delete(key));
+      running.set(key, work);
+    },
+    async sweep() {
+      const all = await lookups.loadBalancers.list(`${lbPrefix}load-balancers/`);
+      for (const r of all) {
+        if (r.value.state === 'provisioning' || r.value.state === 'deleting')
+          this.kick(r.value.accountId, r.value.hex);
+      }
+    },
+    async close() {
+      closed = true;
+      for (const wake of wakers) wake();
+      await Promise.all(running.values());
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The HTTP data plane of one listener address: a node:http server that
+ * applies the listener's rules to each request and answers a redirect or a
+ * fixed response itself, or forwards over the target's keep-alive pool with
+ * X-Forwarded-For/-Proto/-Port. 503 when the target group has no target to
+ * send to, 502 when the target fails before its response starts; a failure
+ * after that cuts the client connection, as the response cannot be finished.
+ */
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { ActionSpec } from '../domain/actions.js';
+import { actionFor, type CompiledListener, chooseTargetGroup } from './compiled-listener.js';
+import type { TargetGroupRuntime } from './target-group-runtime.js';
+
+export interface HttpRouting {
+  listener(): CompiledListener | undefined;
+  targetGroup(arn: string): TargetGroupRuntime | undefined;
+  now(): number;
+}
+
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
+
+function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const named = headers.connection
+    ? headers.connection
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim())
+    : [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || hopByHop.has(name) || named.includes(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function elbAnswer(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `<html><head><title>${status} ${text}</title></head><body><center><h1>${status} ${text}</h1></center></body></html>\n`;
+  res.writeHead(status, {
+    'content-type': 'text/html',
+    'content-length': Buffer.byteLength(body),
+    server: 'nimbus-elb',
+  });
+  res.end(body);
+}
+
+function redirect(
+  req: IncomingMessage,
+  res: ServerResponse,
+  action: Extract<ActionSpec, { type: 'redirect' }>,
+  listenerPort: number,
+): void {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const query = q === -1 ? '' : url.slice(q + 1);
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+  const fill = (s: string) =>
+    s
+      .replaceAll('#{protocol}', 'http')
+      .replaceAll('#{host}', host)
+      .replaceAll('#{port}', String(listenerPort))
+      .replaceAll('#{path}', path.replace(/^\//, ''))
+      .replaceAll('#{query}', query);
+  const protocol = fill(action.protocol).toLowerCase();
+  const port = fill(action.port);
+  const defaultPort = (protocol === 'http' && port === '80') || (protocol === 'https' && port === '443');
+  const finalQuery = fill(action.query);
+  const location = `${protocol}://${fill(action.host)}${defaultPort ? '' : `:${port}`}${fill(action.path)}${finalQuery ? `?${finalQuery}` : ''}`;
+  res.writeHead(action.statusCode === 'HTTP_301' ? 301 : 302, {
+    location,
+    'content-length': 0,
+    server: 'nimbus-elb',
+  });
+  res.end();
+}
+
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  group: TargetGroupRuntime,
+  listenerPort: number,
+  now: () => number,
+): void {
+  group.counters.current().requestCount++;
+  const target = group.pick();
+  if (!target) {
+    group.counters.current().elb5xx++;
+    req.resume();
+    elbAnswer(res, 503, 'Service Temporarily Unavailable');
+    return;
+  }
+  const headers = forwardHeaders(req.headers);
+  const client = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(listenerPort);
+  target.inFlight++;
+  const figures = target.counters.current();
+  figures.requestCount++;
+  const started = now();
+  let done = false;
+  const outbound = request({
+    host: target.ip,
+    port: target.port,
+    method: req.method,
+    path: req.url,
+    headers,
+    agent: target.agent,
+    setHost: false,
+  });
+  const handle = {
+    destroy() {
+      outbound.destroy();
+      res.destroy();
+    },
+  };
+  target.open.add(handle);
+  const finish = () => {
+    if (done) return;
+    done = true;
+    target.inFlight--;
+    target.open.delete(handle);
+    group.released(target);
+  };
+  outbound.on('response', (answer) => {
+    const status = answer.statusCode ?? 502;
+    const f = target.counters.current();
+    f.responses++;
+    f.targetResponseTimeSum += (now() - started) / 1000;
+    if (status >= 500) f.target5xx++;
+    else if (status >= 400) f.target4xx++;
+    else if (status >= 300) f.target3xx++;
+    else if (status >= 200) f.target2xx++;
+    res.writeHead(status, answer.statusMessage, forwardHeaders(answer.headers));
+    answer.pipe(res);
+    answer.on('error', () => res.destroy());
+    answer.on('aborted', () => res.destroy());
+  });
+  outbound.on('error', () => {
+    if (!res.headersSent) group.counters.current().elb5xx++;
+    elbAnswer(res, 502, 'Bad Gateway');
+    finish();
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) outbound.destroy();
+    finish();
+  });
+  req.pipe(outbound);
+}
+
+export function createHttpListenerServer(routing: HttpRouting): Server {
+  const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, noDelay: true }, (req, res) => {
+    const listener = routing.listener();
+    if (!listener) {
+      elbAnswer(res, 503, 'Service Temporarily Unavailable');
+      return;
+    }
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const action = actionFor(listener, {
+      path: q === -1 ? url : url.slice(0, q),
+      host: (req.headers.host ?? '').replace(/:\d+$/, ''),
+    });
+    switch (action.type) {
+      case 'fixed-response':
+        req.resume();
+        res.writeHead(Number(action.statusCode), {
+          'content-type': action.contentType,
+          'content-length': Buffer.byteLength(action.messageBody),
+          server: 'nimbus-elb',
+        });
+        res.end(action.messageBody);
+        return;
+      case 'redirect':
+        req.resume();
+        redirect(req, res, action, listener.port);
+        return;
+      case 'forward': {
+        const arn = chooseTargetGroup(action);
+        const group = arn === undefined ? undefined : routing.targetGroup(arn);
+        if (!group) {
+          req.resume();
+          elbAnswer(res, 503, 'Service Temporarily Unavailable');
+          return;
+        }
+        forward(req, res, group, listener.port, routing.now);
+      }
+    }
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
