@@ -11,6 +11,7 @@ import { type OutputFormat, render } from './output.js';
 import { type ParsedArgs, parseArgs, takeFlag, UsageError } from './parse-args.js';
 import { requestFromFlags } from './request-from-flags.js';
 import { collectVerbs, similarVerbs, type Verb } from './verbs.js';
+import { waiters } from './waiters.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -29,6 +30,7 @@ export async function runCli(
 ): Promise<number> {
   const verbs = collectVerbs(services);
   try {
+    if (argv[0] === 'wait') return await wait(verbs, argv[1], parseArgs(['wait', ...argv.slice(2)]), io);
     const args = parseArgs(argv);
     const format = outputFormat(takeFlag(args, 'output') ?? io.env.NIMBUS_OUTPUT);
     if (args.verb === undefined || args.verb === 'help' || args.flags.has('help')) {
@@ -59,7 +61,8 @@ function outputFormat(value: string | undefined): OutputFormat {
   throw new UsageError(`--output must be json or table, not '${value}'`);
 }
 
-async function call(verb: Verb, args: ParsedArgs, format: OutputFormat, io: CliIo): Promise<number> {
+/** A verb's client and request from the flags; `invoke` calls it (again and again for a waiter). */
+function prepare(verb: Verb, args: ParsedArgs, io: CliIo) {
   const connection = resolveConnection(
     verb.service.typeName,
     {
@@ -76,24 +79,71 @@ async function call(verb: Verb, args: ParsedArgs, format: OutputFormat, io: CliI
     ...(connection.accountId ? { accountId: connection.accountId } : {}),
     ...(connection.token ? { token: connection.token } : {}),
   });
+  const method = (client as unknown as Record<string, (input: unknown) => Promise<unknown>>)[
+    verb.method.localName
+  ];
+  if (!method) throw new Error(`client has no method ${verb.method.localName}`);
+  return {
+    invoke: async () => toJson(verb.method.output, (await method.call(client, request)) as never) as never,
+    close: () => client.close(),
+  };
+}
+
+function reportRemoteError(verb: Verb, error: unknown, io: CliIo): number {
+  if (!isRemoteError(error)) throw error;
+  io.stderr(
+    `An error occurred (${error.code}) when calling the ${verb.method.name} operation: ${error.message}`,
+  );
+  return EXIT_SERVICE_ERROR;
+}
+
+async function call(verb: Verb, args: ParsedArgs, format: OutputFormat, io: CliIo): Promise<number> {
+  const prepared = prepare(verb, args, io);
   try {
-    const invoke = (client as unknown as Record<string, (input: unknown) => Promise<unknown>>)[
-      verb.method.localName
-    ];
-    if (!invoke) throw new Error(`client has no method ${verb.method.localName}`);
-    const response = await invoke.call(client, request);
-    io.stdout(render(toJson(verb.method.output, response as never) as never, format));
+    io.stdout(render(await prepared.invoke(), format));
     return 0;
   } catch (error) {
-    if (isRemoteError(error)) {
-      io.stderr(
-        `An error occurred (${error.code}) when calling the ${verb.method.name} operation: ${error.message}`,
-      );
-      return EXIT_SERVICE_ERROR;
-    }
-    throw error;
+    return reportRemoteError(verb, error, io);
   } finally {
-    client.close();
+    prepared.close();
+  }
+}
+
+/** Exit code of a waiter that gave up, as the AWS CLI's. */
+export const EXIT_WAITER_FAILED = 255;
+
+async function wait(
+  verbs: Map<string, Verb>,
+  waiterName: string | undefined,
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
+  const waiter = waiterName ? waiters[waiterName] : undefined;
+  if (!waiterName || !waiter) {
+    throw new UsageError(`nimbus wait <waiter>: one of ${Object.keys(waiters).join(', ')}`);
+  }
+  const delayMs = Number(takeFlag(args, 'delay') ?? 1) * 1000;
+  const maxAttempts = Number(takeFlag(args, 'max-attempts') ?? 300);
+  const verb = verbs.get(waiter.verb);
+  if (!verb)
+    throw new UsageError(`the waiter ${waiterName} needs ${waiter.verb}, which no known service offers`);
+  const prepared = prepare(verb, args, io);
+  try {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const verdict = waiter.judge(await prepared.invoke());
+      if (verdict.kind === 'done') return 0;
+      if (verdict.kind === 'failure') {
+        io.stderr(`Waiter ${waiterName} failed: ${verdict.reason}`);
+        return EXIT_WAITER_FAILED;
+      }
+      if (attempt < maxAttempts) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+    io.stderr(`Waiter ${waiterName} failed: Max attempts exceeded`);
+    return EXIT_WAITER_FAILED;
+  } catch (error) {
+    return reportRemoteError(verb, error, io);
+  } finally {
+    prepared.close();
   }
 }
 

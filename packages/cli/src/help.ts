@@ -48,6 +48,8 @@ export function overviewHelp(verbs: Iterable<string>): string {
     '',
     'Built-in commands:',
     '  status       health of every service of the running region',
+    '  wait         wait <waiter> [options]: instance-running, instance-stopped, instance-terminated,',
+    '               instance-exists, instance-status-ok, system-status-ok (--delay s, --max-attempts n)',
     '  help         this text; `nimbus <command> help` for one command',
     '',
     sorted.length > 0 ? 'API commands:' : 'No API commands yet.',
