@@ -119,8 +119,14 @@ export function createImageApi(deps: ApiDeps): ImageApi {
       });
       if (request.dryRun) throw dryRunOperation();
 
-      const all = (await images.list(imageKeys.images())).map((r) => r.value);
       const named = new Set(request.imageIds);
+      // By id (how compute resolves an image for a launch): a read per id, not a listing.
+      const all =
+        named.size > 0
+          ? (await Promise.all([...named].sort().map((id) => images.get(imageKeys.image(id))))).flatMap(
+              (r) => (r ? [r.value] : []),
+            )
+          : (await images.list(imageKeys.images())).map((r) => r.value);
       if (named.size > 0) {
         const byId = new Map(all.map((i) => [i.imageId, i]));
         const missing = [...named].filter((id) => !byId.has(id));
