@@ -15,7 +15,9 @@ import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import type { ApiDeps } from './api/api-deps.js';
 import { createComputeApi } from './api/compute-api.js';
 import { computeConfigSpec } from './compute-config.js';
+import { followAddresses } from './controller/address-follower.js';
 import { createComputeControllers } from './controller/compute-controllers.js';
+import { createInstanceStore } from './state/instance-store.js';
 import { createWorkerHub } from './workers/worker-hub.js';
 
 export interface ComputeModuleOptions {
@@ -58,7 +60,19 @@ export function createComputeServiceModule(options: ComputeModuleOptions = {}): 
           { service: WorkerService, impl: hub.impl },
         ],
         async run(signal) {
-          await Promise.all([hub.start(signal), controllers.start(signal)]);
+          await Promise.all([
+            hub.start(signal),
+            controllers.start(signal),
+            followAddresses(
+              {
+                bus: context.bus,
+                peers,
+                instances: createInstanceStore(context.store),
+                logger: context.logger,
+              },
+              signal,
+            ),
+          ]);
         },
       };
     },

@@ -4,7 +4,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { InstanceSchema, ReservationSchema } from '@nimbus/api/gen/nimbus/compute/v1/instance_pb';
 import { type FilterFields, toTags } from '@nimbus/service-kit';
 import { instanceState, stateCodes } from '../domain/instance-states.js';
-import type { InstanceRecord } from '../state/instance-records.js';
+import { type InstanceRecord, publicAddress } from '../state/instance-records.js';
 
 type Instance = MessageInitShape<typeof InstanceSchema>;
 type Reservation = MessageInitShape<typeof ReservationSchema>;
@@ -25,7 +25,7 @@ export function toInstance(r: InstanceRecord, region: string): Instance {
     imageId: r.imageId,
     state: instanceState(r.state),
     privateDnsName: r.privateDnsName,
-    publicDnsName: publicDnsName(r.publicIp, region),
+    publicDnsName: publicDnsName(publicAddress(r), region),
     stateTransitionReason: r.stateTransitionReason,
     keyName: r.keyName,
     amiLaunchIndex: r.amiLaunchIndex,
@@ -35,7 +35,7 @@ export function toInstance(r: InstanceRecord, region: string): Instance {
     subnetId: r.subnetId,
     vpcId: r.vpcId,
     privateIpAddress: r.privateIpAddress,
-    publicIpAddress: r.publicIp,
+    publicIpAddress: publicAddress(r),
     ...(reason ? { stateReason: reason } : {}),
     architecture: r.image.architecture,
     rootDeviceType: 'ebs',
@@ -62,7 +62,7 @@ export function toInstance(r: InstanceRecord, region: string): Instance {
               vpcId: r.vpcId,
               privateIpAddress: r.privateIpAddress,
               privateDnsName: r.privateDnsName,
-              publicIp: r.publicIp,
+              publicIp: publicAddress(r),
               groups: r.groups,
               status: 'in-use',
               deviceIndex: 0,
@@ -111,7 +111,7 @@ export const instanceFilterFields: FilterFields<InstanceRecord> = {
   'image-id': (r) => r.imageId,
   'availability-zone': (r) => r.availabilityZone,
   'private-ip-address': (r) => r.privateIpAddress,
-  'ip-address': (r) => r.publicIp,
+  'ip-address': (r) => publicAddress(r),
   'vpc-id': (r) => r.vpcId,
   'subnet-id': (r) => r.subnetId,
   'key-name': (r) => r.keyName,

@@ -201,6 +201,7 @@ export function createInstanceReconciler(deps: InstanceControllerDeps) {
     await transition(cleaned, from, 'terminated', (c) => ({
       ...c,
       workerName: '',
+      elasticIp: '',
       terminatedAt: new Date(deps.now()).toISOString(),
       ...(c.failure ? { stateReason: c.failure, stateTransitionReason: '' } : {}),
     }));

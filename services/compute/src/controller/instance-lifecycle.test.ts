@@ -173,4 +173,42 @@ describe('an instance on a worker', () => {
     await compute.client.terminateInstances({ instanceIds: [crashing] });
     await waitForState(crashing, 'terminated');
   }, 30_000);
+
+  it('shows an associated Elastic IP as the public address, to users and to the worker', async () => {
+    const run = await compute.client.runInstances({
+      imageId,
+      minCount: 1,
+      maxCount: 1,
+      placement: { availabilityZone: 'nimbus-1a' },
+    });
+    const instanceId = run.instances[0]?.instanceId ?? '';
+    await waitForState(instanceId, 'running');
+    const auto = (await instanceOf(instanceId))?.publicIpAddress ?? '';
+    const eniId = (await instanceOf(instanceId))?.networkInterfaces[0]?.networkInterfaceId ?? '';
+    const { allocationId, publicIp } = await compute.network.allocateAddress({});
+    const { associationId } = await compute.network.associateAddress({
+      allocationId,
+      networkInterfaceId: eniId,
+    });
+    await waitUntil(async () => (await instanceOf(instanceId))?.publicIpAddress === publicIp, {
+      timeoutMs: 10_000,
+      message: 'the Elastic IP shown',
+    });
+    await waitUntil(() => desiredPublicIp(instanceId) === publicIp, {
+      timeoutMs: 5_000,
+      message: 'the worker told',
+    });
+    const byIp = await compute.client.describeInstances({
+      filters: [{ name: 'ip-address', values: [publicIp] }],
+    });
+    expect(byIp.reservations.flatMap((r) => r.instances.map((i) => i.instanceId))).toEqual([instanceId]);
+    await compute.network.disassociateAddress({ associationId });
+    await waitUntil(async () => (await instanceOf(instanceId))?.publicIpAddress === auto, {
+      timeoutMs: 10_000,
+      message: 'back to the auto-assigned address',
+    });
+    await compute.network.releaseAddress({ allocationId });
+    await compute.client.terminateInstances({ instanceIds: [instanceId] });
+    await waitForState(instanceId, 'terminated');
+  }, 30_000);
 });

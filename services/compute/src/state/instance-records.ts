@@ -121,6 +121,8 @@ export interface InstanceRecord {
   subnetCidrBlock: string;
   /** The auto-assigned public address, while it has one. */
   publicIp: string;
+  /** The Elastic IP associated with its primary address, if any (shown instead of publicIp). */
+  elasticIp?: string;
   /** The worker it is placed on, with the capacity claimed there; empty when none. */
   workerName: string;
   /** Set when its worker was declared lost: nothing is left to wait for there. */
@@ -129,6 +131,7 @@ export interface InstanceRecord {
   startedAt?: string;
 }
 
-export function instanceIsGone(record: InstanceRecord): boolean {
-  return record.state === 'terminated';
+/** The public address users and the instance see: the Elastic IP when associated, else the auto-assigned one. */
+export function publicAddress(record: InstanceRecord): string {
+  return record.elasticIp || record.publicIp;
 }

@@ -10,7 +10,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { DesiredInstanceSchema } from '@nimbus/api/gen/nimbus/compute/v1/worker_service_pb';
 import { publicDnsName } from '../api/instance-views.js';
 import { findInstanceType } from '../domain/instance-types.js';
-import type { InstanceRecord } from '../state/instance-records.js';
+import { type InstanceRecord, publicAddress } from '../state/instance-records.js';
 
 export type DesiredInstance = MessageInitShape<typeof DesiredInstanceSchema>;
 
@@ -51,9 +51,9 @@ export function toDesiredInstance(r: InstanceRecord, region: string, stopTimeout
     launchTime: timestampFromDate(new Date(r.launchTime)),
     architecture: r.image.architecture,
     privateIp: r.privateIpAddress,
-    publicIp: r.publicIp,
+    publicIp: publicAddress(r),
     privateDnsName: r.privateDnsName,
-    publicDnsName: publicDnsName(r.publicIp, region),
+    publicDnsName: publicDnsName(publicAddress(r), region),
     networkInterfaceId: r.networkInterfaceId,
     subnetId: r.subnetId,
     vpcId: r.vpcId,
