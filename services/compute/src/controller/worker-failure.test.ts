@@ -1,3 +1,6 @@
+import { WorkerService } from '@nimbus/api/gen/nimbus/compute/v1/worker_service_pb';
+import { createClient } from '@nimbus/runtime';
+import { errorCode } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useComputeUnderTest } from '../testing/compute-under-test.js';
@@ -87,4 +90,46 @@ describe('a worker that vanishes', () => {
     ).toHaveLength(0);
     expect(workerEvents).toContain('doomed-1b not-ready');
   }, 40_000);
+});
+
+describe('the WorkerService stream', () => {
+  const firstAnswer = async (token: string, messages: object[]) => {
+    const client = createClient(WorkerService, compute.address, { token });
+    try {
+      async function* requests() {
+        yield* messages as never[];
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      for await (const answer of client.connect(requests(), { accountId: '000000000000' })) return answer;
+      return undefined;
+    } finally {
+      client.close();
+    }
+  };
+  const register = (fields: Record<string, unknown>) => ({
+    message: {
+      case: 'register',
+      value: { workerName: 'w', zone: 'nimbus-1a', vcpus: 2, memoryMib: 2048, runtime: 'fake', ...fields },
+    },
+  });
+
+  it('takes only the region service token, a Register first, and a sound one', async () => {
+    expect(await errorCode(firstAnswer('token-a', [register({})]))).toBe('UnauthorizedOperation');
+    expect(
+      await errorCode(firstAnswer(compute.serviceToken, [{ message: { case: 'heartbeat', value: {} } }])),
+    ).toBe('FailedPrecondition');
+    expect(await errorCode(firstAnswer(compute.serviceToken, [register({ zone: 'mars-1a' })]))).toBe(
+      'InvalidParameterValue',
+    );
+    expect(await errorCode(firstAnswer(compute.serviceToken, [register({ runtime: 'vm' })]))).toBe(
+      'InvalidParameterValue',
+    );
+    const answer = await firstAnswer(compute.serviceToken, [register({ workerName: 'sound-1a' })]);
+    expect(answer?.message.case).toBe('registered');
+    expect(answer?.message.value).toMatchObject({
+      workerName: 'sound-1a',
+      region: 'nimbus-1',
+      leaseTtlMs: 2000,
+    });
+  });
 });
