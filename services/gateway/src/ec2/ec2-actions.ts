@@ -68,7 +68,11 @@ export const ec2Actions: readonly QueryAction[] = [
   action('block-storage', storage.createSnapshot, { required: ['VolumeId'], flatten: 'snapshot' }),
   action('block-storage', storage.describeSnapshots),
   action('block-storage', storage.deleteSnapshot, { required: ['SnapshotId'] }),
-  action('block-storage', storage.copySnapshot, { required: ['SourceSnapshotId', 'SourceRegion'] }),
+  action('block-storage', storage.copySnapshot, {
+    required: ['SourceSnapshotId', 'SourceRegion'],
+    // The SDKs add these for copies across regions; a region of Nimbus copies within itself.
+    ignored: ['DestinationRegion', 'PresignedUrl'],
+  }),
 ];
 
 // Where EC2's names on the wire do not follow the rule (read off the SDK's EC2
@@ -107,12 +111,17 @@ nameExceptions('request', 'nimbus.network.v1.CreateNetworkInterfaceRequest', {
 });
 nameExceptions('request', 'nimbus.network.v1.ModifyNetworkInterfaceAttributeRequest', {
   groups: 'SecurityGroupId',
+  description: 'Description.Value',
+  source_dest_check: 'SourceDestCheck.Value',
+});
+nameExceptions('request', 'nimbus.network.v1.ModifySubnetAttributeRequest', {
+  map_public_ip_on_launch: 'MapPublicIpOnLaunch.Value',
 });
 nameExceptions('response', 'nimbus.network.v1.NetworkInterface', {
   private_ip_addresses: 'privateIpAddressesSet',
 });
 nameExceptions('response', 'nimbus.network.v1.AssignPrivateIpAddressesResponse', {
-  assigned_private_ip_addresses: 'assignedPrivateIpAddressesSet',
+  assigned_private_ip_addresses: 'assignedPrivateIpAddressesSet/privateIpAddress',
 });
 nameExceptions('response', 'nimbus.network.v1.DescribeAddressesResponse', { addresses: 'addressesSet' });
 nameExceptions('response', 'nimbus.storage.v1.Volume', { state: 'status' });

@@ -74,10 +74,35 @@ function compare(
     const sdkMember = sdkStruct.members.get(pascalOf(field.localName));
     if (!sdkMember) continue;
     const { traits } = sdkMember;
-    const wanted =
+    let wanted =
       direction === 'request'
         ? (traits.ec2QueryName ?? (traits.xmlName ? capitalized(traits.xmlName) : pascalOf(field.localName)))
         : (traits.xmlName ?? pascalOf(field.localName));
+    // EC2 wraps some scalars in a structure of one member (AttributeBooleanValue: `Name.Value`).
+    const wrapped = field.fieldKind === 'scalar' && struct(sdkMember.schema)?.members.has('Value');
+    if (wrapped && direction === 'request') wanted = `${wanted}.Value`;
+    if (wrapped && direction === 'response') wanted = `${wanted}/value`;
+    const sdkType = resolve(sdkMember.schema);
+    // A list of values where EC2 has a list of one-member structures.
+    const itemStruct =
+      field.fieldKind === 'list' && field.listKind !== 'message' ? struct(elementOf(sdkType)) : undefined;
+    if (itemStruct && itemStruct.members.size >= 1) {
+      const proto = [...itemStruct.members.entries()].find(
+        ([name]) => name !== 'Value' || itemStruct.members.size === 1,
+      );
+      const [memberName, { traits: itemTraits }] = proto as [string, { traits: Traits }];
+      wanted =
+        direction === 'request'
+          ? `${wanted}.{n}.${itemTraits.ec2QueryName ?? (itemTraits.xmlName ? capitalized(itemTraits.xmlName) : memberName)}`
+          : `${wanted}/${itemTraits.xmlName ?? memberName}`;
+    }
+    // A list is [1, …], or a number with the list bit (64) for lists of simple values.
+    const sdkIsList = Array.isArray(sdkType)
+      ? sdkType[0] === 1
+      : typeof sdkType === 'number' && (sdkType & 64) !== 0;
+    if ((field.fieldKind === 'list') !== sdkIsList) {
+      out.push(`${path}.${field.name} (${desc.typeName}): a list on one side only`);
+    }
     const ours = direction === 'request' ? requestName(desc, field) : responseName(desc, field);
     if (ours !== wanted) out.push(`${path}.${field.name} (${desc.typeName}): ours ${ours}, SDK ${wanted}`);
     const nested =

@@ -194,7 +194,7 @@ export function createQueryHandler(options: QueryHandlerOptions) {
         if (![...params.keys()].some((key) => key === name || key.startsWith(`${name}.`)))
           throw missingParameter(name);
       }
-      const init = decodeRequest(entry.method.input, params);
+      const init = decodeRequest(entry.method.input, params, entry.ignored);
       const output = await call(entry, init, caller, requestId);
       let inner: string;
       if (entry.flatten) {

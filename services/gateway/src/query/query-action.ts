@@ -32,6 +32,8 @@ export interface QueryAction {
   throttle: ThrottleClass;
   /** For RunInstances: the parameter counting instances, taken from the instance bucket. */
   instanceCount: string | undefined;
+  /** EC2 parameters the action accepts and Nimbus has no use for (not UnknownParameter). */
+  ignored: readonly string[];
 }
 
 export interface ActionOptions {
@@ -39,6 +41,7 @@ export interface ActionOptions {
   flatten?: string;
   throttle?: ThrottleClass;
   instanceCount?: string;
+  ignored?: readonly string[];
 }
 
 /** Read-only by name, as AWS classes them for throttling. */
@@ -62,5 +65,6 @@ export function action(
     flatten: options.flatten,
     throttle: options.throttle ?? throttleClassOf(method.name),
     instanceCount: options.instanceCount,
+    ignored: options.ignored ?? [],
   };
 }

@@ -117,10 +117,12 @@ class Decoder {
       return this.hasUnder(`${key}.`) ? this.message(field.message, `${key}.`) : undefined;
     }
     if (field.fieldKind === 'list') {
-      const indexes = this.indexesUnder(`${key}.`);
+      // `Name.{n}.Member`: EC2 sends each item of this list inside a structure of one member.
+      const [listKey, itemSuffix = ''] = key.split('.{n}') as [string, string?];
+      const indexes = this.indexesUnder(`${listKey}.`);
       if (indexes.length === 0) return undefined;
       return indexes.map((index) => {
-        const itemKey = `${key}.${index}`;
+        const itemKey = `${listKey}.${index}${itemSuffix}`;
         if (field.listKind === 'message') return this.message(field.message, `${itemKey}.`);
         const text = this.take(itemKey);
         if (text === undefined)
@@ -143,10 +145,16 @@ class Decoder {
 }
 
 /** The request message (as an init object) of `desc` from the parameters. */
-export function decodeRequest(desc: DescMessage, params: QueryParams): Record<string, unknown> {
+export function decodeRequest(
+  desc: DescMessage,
+  params: QueryParams,
+  ignored: readonly string[] = [],
+): Record<string, unknown> {
   const decoder = new Decoder(params);
   const init = decoder.message(desc, '');
-  const unknown = [...params.keys()].filter((key) => !decoder.consumed.has(key) && !envelope.has(key));
+  const unknown = [...params.keys()].filter(
+    (key) => !decoder.consumed.has(key) && !envelope.has(key) && !ignored.includes(key),
+  );
   if (unknown.length > 0) {
     throw new QueryError('UnknownParameter', `The parameter ${unknown[0]} is not recognized`);
   }

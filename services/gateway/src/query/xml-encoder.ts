@@ -36,11 +36,13 @@ function element(name: string, inner: string): string {
 type Shape = Record<string, unknown>;
 
 function fieldXml(desc: DescMessage, field: DescField, value: unknown): string {
-  const name = responseName(desc, field);
+  // `outer/inner`: EC2 wraps the value (or each item of a list) in one more element.
+  const [name, inner] = responseName(desc, field).split('/') as [string, string | undefined];
+  const wrap = (text: string) => (inner ? element(inner, text) : text);
   switch (field.fieldKind) {
     case 'scalar': {
       const text = scalarText(value);
-      return text === undefined ? '' : element(name, text);
+      return text === undefined ? '' : element(name, wrap(text));
     }
     case 'enum': {
       const enumValue = field.enum.values.find((v) => v.number === value);
@@ -55,17 +57,17 @@ function fieldXml(desc: DescMessage, field: DescField, value: unknown): string {
     case 'list': {
       const items = value as unknown[];
       if (items.length === 0) return '';
-      const inner = items
+      const xml = items
         .map((item) =>
           element(
             'item',
             field.listKind === 'message'
               ? messageXml(field.message, item as Shape)
-              : (scalarText(item) ?? ''),
+              : wrap(scalarText(item) ?? ''),
           ),
         )
         .join('');
-      return element(name, inner);
+      return element(name, xml);
     }
     case 'map':
       return '';
