@@ -13,7 +13,7 @@ export interface TcpRouting {
 }
 
 export function createTcpListenerServer(routing: TcpRouting): Server {
-  return createServer({ noDelay: true, pauseOnConnect: true }, (client) => {
+  return createServer({ noDelay: true, pauseOnConnect: true, allowHalfOpen: true }, (client) => {
     const listener = routing.listener();
     const action = listener?.defaultAction;
     const arn = action?.type === 'forward' ? action.targetGroups[0]?.targetGroupArn : undefined;
@@ -25,7 +25,7 @@ export function createTcpListenerServer(routing: TcpRouting): Server {
     }
     target.inFlight++;
     target.counters.current().newConnections++;
-    const upstream = connect({ host: target.ip, port: target.port, noDelay: true });
+    const upstream = connect({ host: target.ip, port: target.port, noDelay: true, allowHalfOpen: true });
     const handle = {
       destroy() {
         upstream.destroy();

@@ -1,0 +1,456 @@
+/**
+ * The data plane with real sockets on 127.122.0.0/16: backends on
+ * 127.122.9.x, the load balancer's addresses on 127.122.1.x (private) and
+ * 127.122.2.x (public). Health-check time runs at 1/20 (timeScale 0.05): an
+ * interval of 5 s is 250 ms here.
+ */
+import { once } from 'node:events';
+import { createServer, request, type Server } from 'node:http';
+import { connect, createServer as createTcpServer } from 'node:net';
+import { errorCode } from '@nimbus/service-kit';
+import { waitUntil } from '@nimbus/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testSubnets, testVpcId } from '../testing/fake-neighbours.js';
+import { useLoadBalancerUnderTest } from '../testing/load-balancer-under-test.js';
+
+const timeScale = 0.05;
+const lb = useLoadBalancerUnderTest({ octet: 122, timeScale });
+const subnets = testSubnets.map((s) => s.subnetId);
+
+interface Backend {
+  name: string;
+  ip: string;
+  port: number;
+  server: Server;
+  hits: number;
+  /** What GET /health answers. */
+  healthStatus: number;
+  /** Milliseconds before answering other paths. */
+  delayMs: number;
+  /** Requests held until released. */
+  held: (() => void)[];
+  hold: boolean;
+  seen: { path: string; headers: Record<string, unknown> }[];
+}
+
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+let nextBackend = 1;
+async function backend(name: string): Promise<Backend> {
+  const b: Backend = {
+    name,
+    ip: `127.122.9.${nextBackend++}`,
+    port: 0,
+    server: createServer(),
+    hits: 0,
+    healthStatus: 200,
+    delayMs: 0,
+    held: [],
+    hold: false,
+    seen: [],
+  };
+  b.server.on('request', (req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(b.healthStatus).end();
+      return;
+    }
+    b.hits++;
+    b.seen.push({ path: req.url ?? '', headers: req.headers });
+    if (req.url === '/crash') {
+      req.socket.destroy();
+      return;
+    }
+    const answer = () => res.writeHead(200, { 'content-type': 'text/plain' }).end(b.name);
+    if (b.hold) b.held.push(answer);
+    else if (b.delayMs > 0) setTimeout(answer, b.delayMs);
+    else answer();
+  });
+  b.server.listen(0, b.ip);
+  await once(b.server, 'listening');
+  b.port = (b.server.address() as { port: number }).port;
+  servers.push(b.server);
+  return b;
+}
+
+function get(ip: string, port: number, path: string, host?: string) {
+  return new Promise<{ status: number; body: string; headers: Record<string, unknown> }>(
+    (resolve, reject) => {
+      const req = request({ host: ip, port, path, agent: false, headers: host ? { host } : {} }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+async function loadBalancer(name: string, type = 'application') {
+  const [created] = (await lb.client.createLoadBalancer({ name, subnets, type })).loadBalancers;
+  const arn = created?.loadBalancerArn ?? '';
+  let address = '';
+  await waitUntil(async () => {
+    const [found] = (await lb.client.describeLoadBalancers({ loadBalancerArns: [arn] })).loadBalancers;
+    address = found?.availabilityZones[0]?.loadBalancerAddresses[0]?.ipAddress ?? '';
+    return found?.state?.code === 'active';
+  });
+  return { arn, address };
+}
+
+async function group(
+  name: string,
+  backends: Backend[],
+  attributes: Record<string, string> = {},
+  protocol = 'HTTP',
+) {
+  const [created] = (
+    await lb.client.createTargetGroup({
+      name,
+      protocol,
+      port: 80,
+      vpcId: testVpcId,
+      targetType: 'ip',
+      ...(protocol === 'HTTP' ? { healthCheckPath: '/health' } : {}),
+      healthCheckIntervalSeconds: 5,
+      healthCheckTimeoutSeconds: 2,
+      healthyThresholdCount: 2,
+      unhealthyThresholdCount: 2,
+    })
+  ).targetGroups;
+  const arn = created?.targetGroupArn ?? '';
+  const list = Object.entries({ 'deregistration_delay.timeout_seconds': '10', ...attributes }).map(
+    ([key, value]) => ({
+      key,
+      value,
+    }),
+  );
+  await lb.client.modifyTargetGroupAttributes({ targetGroupArn: arn, attributes: list });
+  if (backends.length > 0) {
+    await lb.client.registerTargets({
+      targetGroupArn: arn,
+      targets: backends.map((b) => ({ id: b.ip, port: b.port })),
+    });
+  }
+  return arn;
+}
+
+async function states(targetGroupArn: string) {
+  const all = (await lb.client.describeTargetHealth({ targetGroupArn })).targetHealthDescriptions;
+  return all.map((h) => `${h.target?.id}=${h.targetHealth?.state}`).sort();
+}
+
+async function allHealthy(targetGroupArn: string, count: number) {
+  await waitUntil(async () => {
+    const s = await states(targetGroupArn);
+    return s.length === count && s.every((x) => x.endsWith('=healthy'));
+  });
+}
+
+async function listen(loadBalancerArn: string, port: number, targetGroupArn: string) {
+  const [listener] = (
+    await lb.client.createListener({
+      loadBalancerArn,
+      port,
+      defaultActions: [{ type: 'forward', targetGroupArn }],
+    })
+  ).listeners;
+  return listener?.listenerArn ?? '';
+}
+
+async function answering(ip: string, port: number) {
+  await waitUntil(async () => {
+    try {
+      await get(ip, port, '/');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe('the HTTP data plane', () => {
+  it('spreads requests across healthy targets per algorithm, with X-Forwarded headers', async () => {
+    const backends = await Promise.all(['a', 'b', 'c'].map((n) => backend(n)));
+    const { arn, address } = await loadBalancer('spread');
+    const tg = await group('spread', backends);
+    await listen(arn, 8080, tg);
+    await allHealthy(tg, 3);
+    await answering(address, 8080);
+    for (const b of backends) b.hits = 0;
+    for (let i = 0; i < 90; i++) expect((await get(address, 8080, '/x')).status).toBe(200);
+    expect(backends.map((b) => b.hits)).toEqual([30, 30, 30]);
+    const seen = backends[0]?.seen.at(-1)?.headers ?? {};
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-port']).toBe('8080');
+
+    // weighted_random: every target gets a fair share.
+    await lb.client.modifyTargetGroupAttributes({
+      targetGroupArn: tg,
+      attributes: [{ key: 'load_balancing.algorithm.type', value: 'weighted_random' }],
+    });
+    await waitUntil(async () => {
+      const attrs = (await lb.client.describeTargetGroupAttributes({ targetGroupArn: tg })).attributes;
+      return attrs.some((a) => a.value === 'weighted_random');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const b of backends) b.hits = 0;
+    for (let i = 0; i < 300; i++) await get(address, 8080, '/x');
+    for (const b of backends) expect(b.hits).toBeGreaterThan(50);
+
+    // least_outstanding_requests: a slow target gets fewer of concurrent requests.
+    await lb.client.modifyTargetGroupAttributes({
+      targetGroupArn: tg,
+      attributes: [{ key: 'load_balancing.algorithm.type', value: 'least_outstanding_requests' }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const slow = backends[0] as Backend;
+    slow.delayMs = 150;
+    for (const b of backends) b.hits = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        for (let i = 0; i < 15; i++) await get(address, 8080, '/x');
+      }),
+    );
+    slow.delayMs = 0;
+    const fast = Math.min(backends[1]?.hits ?? 0, backends[2]?.hits ?? 0);
+    expect(slow.hits).toBeLessThan(fast / 2);
+
+    const metrics = await lb.client.getTargetGroupMetrics({ targetGroupArn: tg, periodSeconds: 60 });
+    expect(Number(metrics.metrics?.requestCount)).toBeGreaterThanOrEqual(480);
+    expect(Number(metrics.metrics?.httpCodeTarget2xxCount)).toBeGreaterThanOrEqual(480);
+    expect(metrics.metrics?.healthyHostCount).toBe(3);
+    expect(metrics.targets).toHaveLength(3);
+  });
+
+  it('stops sending to a target failing its health path within interval x threshold, and takes it back', async () => {
+    const backends = await Promise.all(['d', 'e'].map((n) => backend(n)));
+    const { arn, address } = await loadBalancer('health');
+    const tg = await group('health', backends);
+    await listen(arn, 8080, tg);
+    await allHealthy(tg, 2);
+    await answering(address, 8080);
+    const sick = backends[0] as Backend;
+    sick.healthStatus = 500;
+    const failedAt = Date.now();
+    await waitUntil(async () => (await states(tg)).includes(`${sick.ip}=unhealthy`));
+    const took = Date.now() - failedAt;
+    // interval x unhealthy threshold, plus one interval for where the cycle stood, plus slack.
+    expect(took).toBeLessThan(5000 * timeScale * 3 + 500);
+    const [h] = (
+      await lb.client.describeTargetHealth({
+        targetGroupArn: tg,
+        targets: [{ id: sick.ip, port: sick.port }],
+      })
+    ).targetHealthDescriptions;
+    expect(h?.targetHealth).toMatchObject({ state: 'unhealthy', reason: 'Target.ResponseCodeMismatch' });
+    sick.hits = 0;
+    for (let i = 0; i < 20; i++) expect((await get(address, 8080, '/x')).body).toBe('e');
+    expect(sick.hits).toBe(0);
+
+    sick.healthStatus = 200;
+    await allHealthy(tg, 2);
+    for (let i = 0; i < 10; i++) await get(address, 8080, '/x');
+    expect(sick.hits).toBe(5);
+  });
+
+  it('fails open when every target is unhealthy, answers 503 with none and 502 for a target that fails', async () => {
+    const backends = await Promise.all(['f', 'g'].map((n) => backend(n)));
+    for (const b of backends) b.healthStatus = 503;
+    const { arn, address } = await loadBalancer('open');
+    const tg = await group('open', backends);
+    await listen(arn, 8080, tg);
+    await waitUntil(async () => (await states(tg)).every((s) => s.endsWith('=unhealthy')));
+    await answering(address, 8080);
+    const bodies = new Set<string>();
+    for (let i = 0; i < 10; i++) bodies.add((await get(address, 8080, '/x')).body);
+    expect([...bodies].sort()).toEqual(['f', 'g']);
+    expect((await get(address, 8080, '/crash')).status).toBe(502);
+
+    const empty = await group('empty', []);
+    await listen(arn, 8081, empty);
+    await waitUntil(async () => {
+      try {
+        return (await get(address, 8081, '/')).status === 503;
+      } catch {
+        return false;
+      }
+    });
+    const metrics = await lb.client.getTargetGroupMetrics({ targetGroupArn: empty, periodSeconds: 60 });
+    expect(Number(metrics.metrics?.httpCodeElb5xxCount)).toBeGreaterThanOrEqual(1);
+
+    // A port nobody listens on: unhealthy with Target.FailedHealthChecks, and the balancer carries on.
+    const nobody = await group('nobody', []);
+    await lb.client.registerTargets({ targetGroupArn: nobody, targets: [{ id: '127.122.9.200', port: 9 }] });
+    await listen(arn, 8082, nobody);
+    await waitUntil(async () => {
+      const [h] = (await lb.client.describeTargetHealth({ targetGroupArn: nobody })).targetHealthDescriptions;
+      return h?.targetHealth?.reason === 'Target.FailedHealthChecks';
+    });
+    expect((await get(address, 8082, '/')).status).toBe(502);
+  });
+
+  it('lets in-flight requests of a deregistered target finish while new ones go elsewhere', async () => {
+    const backends = await Promise.all(['h', 'i'].map((n) => backend(n)));
+    const { arn, address } = await loadBalancer('drain');
+    const tg = await group('drain', backends);
+    await listen(arn, 8080, tg);
+    await allHealthy(tg, 2);
+    await answering(address, 8080);
+    const leaving = backends[0] as Backend;
+    leaving.hold = true;
+    const inFlight = [get(address, 8080, '/slow'), get(address, 8080, '/slow')];
+    await waitUntil(() => leaving.held.length === 1);
+    await lb.client.deregisterTargets({
+      targetGroupArn: tg,
+      targets: [{ id: leaving.ip, port: leaving.port }],
+    });
+    await waitUntil(async () => (await states(tg)).includes(`${leaving.ip}=draining`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 6; i++) expect((await get(address, 8080, '/x')).body).toBe('i');
+    leaving.hold = false;
+    for (const answer of leaving.held.splice(0)) answer();
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(answers.map((a) => a.body).sort()).toEqual(['h', 'i']);
+    // Draining ends when its last request is done, well before the 10 s delay.
+    await waitUntil(async () => (await states(tg)).length === 1, { timeoutMs: 3000 });
+  });
+
+  it('routes by path and host, redirects and answers fixed responses, applied without restarting the listener', async () => {
+    const [web, api] = await Promise.all(['web', 'api'].map((n) => backend(n)));
+    const { arn, address } = await loadBalancer('rules');
+    const webGroup = await group('web', [web as Backend]);
+    const apiGroup = await group('api', [api as Backend]);
+    const listenerArn = await listen(arn, 8080, webGroup);
+    await allHealthy(webGroup, 1);
+    await answering(address, 8080);
+    const keptAlive = request({ host: address, port: 8080, path: '/' });
+    keptAlive.end();
+    await lb.client.createRule({
+      listenerArn,
+      priority: 5,
+      conditions: [{ field: 'path-pattern', values: ['/api/*'] }],
+      actions: [{ type: 'forward', targetGroupArn: apiGroup }],
+    });
+    await lb.client.createRule({
+      listenerArn,
+      priority: 6,
+      conditions: [{ field: 'host-header', values: ['*.Example.com'] }],
+      actions: [
+        {
+          type: 'fixed-response',
+          fixedResponseConfig: { statusCode: '418', messageBody: 'teapot', contentType: 'text/plain' },
+        },
+      ],
+    });
+    await lb.client.createRule({
+      listenerArn,
+      priority: 7,
+      conditions: [{ field: 'path-pattern', values: ['/old/?'] }],
+      actions: [
+        {
+          type: 'redirect',
+          redirectConfig: {
+            statusCode: 'HTTP_301',
+            path: '/new/#{path}',
+            protocol: '',
+            port: '',
+            host: '',
+            query: '',
+          },
+        },
+      ],
+    });
+    await allHealthy(apiGroup, 1);
+    await waitUntil(async () => (await get(address, 8080, '/api/v1')).body === 'api');
+    expect((await get(address, 8080, '/web')).body).toBe('web');
+    expect((await get(address, 8080, '/API/v1')).body).toBe('web');
+    const teapot = await get(address, 8080, '/web', 'shop.example.COM');
+    expect([teapot.status, teapot.body]).toEqual([418, 'teapot']);
+    const moved = await get(address, 8080, '/old/a?x=1', 'site.test');
+    expect(moved.status).toBe(301);
+    expect(moved.headers.location).toBe('http://site.test:8080/new/old/a?x=1');
+    await lb.client.modifyListener({
+      listenerArn,
+      defaultActions: [{ type: 'forward', targetGroupArn: apiGroup }],
+    });
+    await waitUntil(async () => (await get(address, 8080, '/web')).body === 'api');
+    expect(await errorCode(lb.client.modifyListener({ listenerArn, port: 0, protocol: 'TCP' }))).toBe(
+      'UnsupportedProtocol',
+    );
+  });
+});
+
+describe('restarts and network load balancers', () => {
+  it('restores listeners after a restart, with targets back in initial until probes answer', async () => {
+    const backends = await Promise.all(['j'].map((n) => backend(n)));
+    const { arn, address } = await loadBalancer('restart');
+    const tg = await group('restart', backends);
+    await listen(arn, 8080, tg);
+    await allHealthy(tg, 1);
+    await lb.restart();
+    const first = await states(tg);
+    expect(first).toEqual([`${backends[0]?.ip}=initial`]);
+    await allHealthy(tg, 1);
+    await answering(address, 8080);
+    expect((await get(address, 8080, '/')).body).toBe('j');
+  });
+
+  it('carries TCP connections for a network load balancer', async () => {
+    const echoes = await Promise.all(
+      [1, 2].map(async (n) => {
+        const server = createTcpServer((socket) => socket.pipe(socket));
+        server.listen(0, `127.122.8.${n}`);
+        await once(server, 'listening');
+        return { server, ip: `127.122.8.${n}`, port: (server.address() as { port: number }).port };
+      }),
+    );
+    const { arn, address } = await loadBalancer('tcp', 'network');
+    const [created] = (
+      await lb.client.createTargetGroup({
+        name: 'tcp',
+        protocol: 'TCP',
+        port: 7,
+        vpcId: testVpcId,
+        targetType: 'ip',
+        healthCheckIntervalSeconds: 5,
+        healthCheckTimeoutSeconds: 2,
+        healthyThresholdCount: 2,
+      })
+    ).targetGroups;
+    const tg = created?.targetGroupArn ?? '';
+    await lb.client.registerTargets({
+      targetGroupArn: tg,
+      targets: echoes.map((e) => ({ id: e.ip, port: e.port })),
+    });
+    await lb.client.createListener({
+      loadBalancerArn: arn,
+      port: 7007,
+      defaultActions: [{ type: 'forward', targetGroupArn: tg }],
+    });
+    await allHealthy(tg, 2);
+    const echo = async (text: string) => {
+      const socket = connect({ host: address, port: 7007 });
+      await once(socket, 'connect');
+      socket.end(text);
+      let got = '';
+      for await (const chunk of socket) got += chunk;
+      return got;
+    };
+    await waitUntil(async () => (await echo('ping').catch(() => '')) === 'ping');
+    expect(await echo('hello')).toBe('hello');
+    for (const e of echoes) e.server.close();
+  });
+});
