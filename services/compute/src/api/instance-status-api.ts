@@ -106,17 +106,18 @@ export function createInstanceStatusApi(deps: ApiDeps): StatusApi {
       const workerByName = new Map(
         (await workers.list(computeKeys.workers())).map((w) => [w.value.workerName, w.value]),
       );
-      const rows: Row[] = [];
-      for (const instance of candidates) {
-        const observation =
-          instance.state === 'running'
-            ? (await observations.get(computeKeys.observation(instance.instanceId)))?.value
-            : undefined;
-        rows.push({
+      // One read of every observation rather than one per instance.
+      const observed = new Map(
+        (await observations.list(computeKeys.observations())).map((o) => [o.value.instanceId, o.value]),
+      );
+      const rows: Row[] = candidates.map((instance) => ({
+        instance,
+        checks: statusChecks(
           instance,
-          checks: statusChecks(instance, workerByName.get(instance.workerName), observation),
-        });
-      }
+          workerByName.get(instance.workerName),
+          observed.get(instance.instanceId),
+        ),
+      }));
       const selected = rows
         .filter(matches)
         .sort((a, b) => a.instance.instanceId.localeCompare(b.instance.instanceId));

@@ -64,7 +64,7 @@ export function createComputeControllers(deps: ComputeControllersDeps) {
     name: 'worker-monitor',
     logger,
     resyncMs: 10_000,
-    reconcile: createWorkerReconciler({ ...deps, instances, instancesOn }),
+    reconcile: createWorkerReconciler({ ...deps, instances, capacity, instancesOn }),
   })
     .watches(workerInformer)
     .watches(leaseInformer, (event) => [

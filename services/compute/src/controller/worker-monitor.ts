@@ -13,6 +13,7 @@ import type { Store } from '@nimbus/store';
 import type { Logger } from 'pino';
 import type { ComputeConfig } from '../compute-config.js';
 import { StateReasons } from '../domain/instance-states.js';
+import type { Capacity } from '../state/capacity.js';
 import { computeKeys } from '../state/compute-keys.js';
 import {
   type EventSink,
@@ -27,6 +28,7 @@ import type { WorkerRecord } from '../state/worker-records.js';
 export interface WorkerMonitorDeps {
   store: Store;
   instances: InstanceStore;
+  capacity: Capacity;
   /** The instance records placed on a worker, from the controller's cache. */
   instancesOn(workerName: string): Stored<InstanceRecord>[];
   config: ComputeConfig;
@@ -35,6 +37,9 @@ export interface WorkerMonitorDeps {
   now: () => number;
 }
 
+/** A claim this old whose instance does not hold it is stale (a claim and its instance are written within seconds). */
+const claimSweepAgeMs = 60_000;
+
 export function createWorkerReconciler(deps: WorkerMonitorDeps) {
   const workers = createRecords<WorkerRecord>(deps.store);
   return async function reconcile(key: string): Promise<ReconcileResult | undefined> {
@@ -42,7 +47,18 @@ export function createWorkerReconciler(deps: WorkerMonitorDeps) {
     if (!worker) return undefined;
     const w = worker.value;
     const lease = await deps.store.get(computeKeys.workerLease(w.workerName));
-    if (lease) return undefined;
+    if (lease) {
+      const holding = new Set(
+        deps
+          .instancesOn(w.workerName)
+          .filter((i) => i.value.state !== 'stopped' && i.value.state !== 'terminated')
+          .map((i) => i.value.instanceId),
+      );
+      const released = await deps.capacity.sweep(w.workerName, (id) => holding.has(id), claimSweepAgeMs);
+      if (released.length > 0)
+        deps.logger.warn({ workerName: w.workerName, released }, 'stale capacity claims released');
+      return undefined;
+    }
     if (w.ready) {
       const since = new Date(deps.now()).toISOString();
       if (!(await workers.update(worker, { ...w, ready: false, notReadySince: since })))

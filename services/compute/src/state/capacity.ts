@@ -26,6 +26,12 @@ export interface Capacity {
   claimOne(request: PlacementRequest, instanceId: string): Promise<string | undefined>;
   /** Gives back what `instanceId` holds on `workerName`; harmless when it holds nothing. */
   release(workerName: string, instanceId: string): Promise<void>;
+  /**
+   * Gives back the claims of `workerName` older than `minAgeMs` whose instance
+   * `holds` says no longer holds them (a compute that died between claiming
+   * and recording the claim on the instance leaves one behind).
+   */
+  sweep(workerName: string, holds: (instanceId: string) => boolean, minAgeMs: number): Promise<string[]>;
 }
 
 export function createCapacity(store: Store): Capacity {
@@ -42,7 +48,7 @@ export function createCapacity(store: Store): Capacity {
     placement.workers.forEach((name, i) => {
       const id = instanceIds[i] as string;
       const claims = claimsByWorker.get(name) ?? {};
-      claims[id] = { ...request.need };
+      claims[id] = { ...request.need, since: Date.now() };
       claimsByWorker.set(name, claims);
     });
     const ops: TxnOp[] = [];
@@ -68,6 +74,21 @@ export function createCapacity(store: Store): Capacity {
         const worker = planned.workers[0];
         if (worker === undefined) return undefined;
         if ((await store.txn(planned.ops)).ok) return worker;
+      }
+    },
+    async sweep(workerName, holds, minAgeMs) {
+      for (;;) {
+        const worker = await records.get(computeKeys.worker(workerName));
+        if (!worker) return [];
+        const now = Date.now();
+        const stale = Object.entries(worker.value.claims)
+          .filter(([id, claim]) => now - (claim.since ?? 0) >= minAgeMs && !holds(id))
+          .map(([id]) => id);
+        if (stale.length === 0) return [];
+        const claims = Object.fromEntries(
+          Object.entries(worker.value.claims).filter(([id]) => !stale.includes(id)),
+        );
+        if (await records.update(worker, { ...worker.value, claims })) return stale;
       }
     },
     async release(workerName, instanceId) {

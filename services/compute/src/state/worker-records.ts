@@ -7,6 +7,8 @@
 export interface CapacityClaim {
   vcpus: number;
   memoryMib: number;
+  /** When it was claimed (epoch ms): the sweep leaves young claims alone, their instance may be on its way. */
+  since?: number;
 }
 
 export interface WorkerRecord {
