@@ -6,7 +6,7 @@ import { type DescService, toJson } from '@bufbuild/protobuf';
 import { checkHealth, createClient, isRemoteError } from '@nimbus/runtime';
 import { loadRegion, resolveConnection } from './connection.js';
 import { overviewHelp, verbHelp } from './help.js';
-import { knownServices } from './known-services.js';
+import { adminServices, knownServices } from './known-services.js';
 import { type OutputFormat, render } from './output.js';
 import { type ParsedArgs, parseArgs, takeFlag, UsageError } from './parse-args.js';
 import { requestFromFlags } from './request-from-flags.js';
@@ -28,6 +28,8 @@ export async function runCli(
   io: CliIo,
   services: readonly DescService[] = knownServices,
 ): Promise<number> {
+  // `nimbus admin <verb>`: the operators' commands (accounts and access keys of the gateway).
+  if (argv[0] === 'admin') return runCli(argv.slice(1), io, adminServices);
   const verbs = collectVerbs(services);
   try {
     if (argv[0] === 'wait') return await wait(verbs, argv[1], parseArgs(['wait', ...argv.slice(2)]), io);

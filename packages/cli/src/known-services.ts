@@ -4,6 +4,7 @@
  */
 import type { DescService } from '@bufbuild/protobuf';
 import { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
+import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
 import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
@@ -24,3 +25,6 @@ export const knownServices: readonly DescService[] = [
   withoutActions(ImageService, ['CreateTags', 'DeleteTags']),
   withoutActions(ComputeService, ['CreateTags', 'DeleteTags']),
 ];
+
+/** `nimbus admin <verb>`: the region's accounts and the access keys of the AWS API (the gateway). */
+export const adminServices: readonly DescService[] = [GatewayAdminService];
