@@ -6,6 +6,7 @@ import { waitUntil } from '@nimbus/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
 import { createLogger } from './logger.js';
+import type { ServiceImpl } from './service-impl.js';
 import { type HostedService, hostServiceModule, type ServiceModule } from './service-module.js';
 import { EchoService, echoService } from './testing/echo-service.js';
 
@@ -97,20 +98,16 @@ describe('traces across services', () => {
         name: 'front',
         async start(context) {
           const backClient = context.connect(EchoService, 'back');
+          const impl: ServiceImpl<typeof EchoService> = {
+            ...echoService,
+            async echo(request, call) {
+              const answer = await backClient.echo(request, { accountId: call.accountId });
+              await context.bus.publish({ subject: 'nimbus.front.thing.happened' });
+              return answer;
+            },
+          };
           return {
-            services: [
-              {
-                service: EchoService,
-                impl: {
-                  ...echoService,
-                  async echo(request, call) {
-                    const answer = await backClient.echo(request, { accountId: call.accountId });
-                    await context.bus.publish({ subject: 'nimbus.front.thing.happened' });
-                    return answer;
-                  },
-                },
-              },
-            ],
+            services: [{ service: EchoService, impl }],
           };
         },
       },
