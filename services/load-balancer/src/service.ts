@@ -19,6 +19,7 @@ import { createProvisioner } from './api/provisioner.js';
 import { createDataPlane } from './dataplane/data-plane.js';
 import type { TrafficView } from './dataplane/traffic-view.js';
 import { lbConfigSpec } from './lb-config.js';
+import { followInstanceDepartures } from './state/instance-departures.js';
 
 export interface LoadBalancerModuleOptions {
   /** The clock, epoch ms. Default `Date.now`. */
@@ -102,6 +103,14 @@ export function createLoadBalancerServiceModule(options: LoadBalancerModuleOptio
         services: [{ service: LoadBalancingService, impl: createLoadBalancingApi(deps, lookups) }],
         async run(signal) {
           await provisioner.sweep();
+          await followInstanceDepartures({
+            store: context.store,
+            bus: context.bus,
+            compute,
+            logger: context.logger,
+            now,
+            signal,
+          });
           await dataPlane?.start(signal);
         },
         async close() {

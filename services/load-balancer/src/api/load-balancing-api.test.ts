@@ -154,6 +154,36 @@ describe('target groups', () => {
     ).toBe('InvalidTarget');
   });
 
+  it('lets a terminated instance leave its target groups by itself', async () => {
+    const [group] = (
+      await lb.client.createTargetGroup({ name: 'leaving', protocol: 'HTTP', port: 80, vpcId: testVpcId })
+    ).targetGroups;
+    const arn = group?.targetGroupArn ?? '';
+    const id = 'i-0123456789abcdef2';
+    lb.neighbours.instances.set(id, { instanceId: id, state: 'running', privateIp: '127.121.9.4' });
+    await lb.client.registerTargets({ targetGroupArn: arn, targets: [{ id }] });
+    const publish = () =>
+      lb.bus.publish({
+        subject: 'nimbus.compute.instance.state-changed',
+        accountId: accountA,
+        resourceId: id,
+        detailJson: JSON.stringify({ previousState: 'running', currentState: 'terminated' }),
+      });
+    // An event that compute does not back up changes nothing (once compute was asked).
+    const asked = lb.neighbours.describeCalls.length;
+    await publish();
+    await waitUntil(() => lb.neighbours.describeCalls.length > asked);
+    expect(
+      (await lb.client.describeTargetHealth({ targetGroupArn: arn })).targetHealthDescriptions,
+    ).toHaveLength(1);
+    lb.neighbours.instances.set(id, { instanceId: id, state: 'terminated', privateIp: '' });
+    await publish();
+    await waitUntil(
+      async () =>
+        (await lb.client.describeTargetHealth({ targetGroupArn: arn })).targetHealthDescriptions.length === 0,
+    );
+  });
+
   it('refuses more targets than a group may hold', async () => {
     const arn = await httpGroup('many');
     const targets = Array.from({ length: 1001 }, (_, i) => ({
