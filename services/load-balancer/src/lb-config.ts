@@ -19,6 +19,18 @@ export const lbConfigSpec = {
     description:
       'run the data plane (listeners, health checks) in this replica: on for the one-machine region',
   },
+  samplePeriodMs: {
+    env: 'NIMBUS_LB_SAMPLE_PERIOD',
+    parse: 'duration',
+    default: 10_000,
+    description: 'how often traffic samples go on NATS (nimbus.metrics.load-balancer), e.g. 10s',
+  },
+  busServers: {
+    env: 'NIMBUS_BUS_SERVERS',
+    parse: 'list',
+    default: [],
+    description: 'NATS server URLs the samples go to; none: samples are not published',
+  },
 } satisfies ConfigSpec;
 
 export type LbConfig = ConfigOf<typeof lbConfigSpec>;

@@ -19,6 +19,7 @@ import { createProvisioner } from './api/provisioner.js';
 import { createDataPlane } from './dataplane/data-plane.js';
 import type { TrafficView } from './dataplane/traffic-view.js';
 import { lbConfigSpec } from './lb-config.js';
+import { publishSamples } from './metrics/traffic-samples.js';
 import { followInstanceDepartures } from './state/instance-departures.js';
 
 export interface LoadBalancerModuleOptions {
@@ -111,7 +112,17 @@ export function createLoadBalancerServiceModule(options: LoadBalancerModuleOptio
             now,
             signal,
           });
-          await dataPlane?.start(signal);
+          if (!dataPlane) return;
+          await Promise.all([
+            dataPlane.start(signal),
+            publishSamples({
+              servers: config.busServers,
+              periodMs: config.samplePeriodMs,
+              source: dataPlane,
+              logger: context.logger,
+              signal,
+            }),
+          ]);
         },
         async close() {
           await provisioner.close();

@@ -9,12 +9,13 @@ import { createServer, request, type Server } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { errorCode } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
+import { connect as connectNats } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testSubnets, testVpcId } from '../testing/fake-neighbours.js';
 import { useLoadBalancerUnderTest } from '../testing/load-balancer-under-test.js';
 
 const timeScale = 0.05;
-const lb = useLoadBalancerUnderTest({ octet: 122, timeScale });
+const lb = useLoadBalancerUnderTest({ octet: 122, timeScale, samplePeriodMs: 500 });
 const subnets = testSubnets.map((s) => s.subnetId);
 
 interface Backend {
@@ -390,6 +391,42 @@ describe('the HTTP data plane', () => {
     expect(await errorCode(lb.client.modifyListener({ listenerArn, port: 0, protocol: 'TCP' }))).toBe(
       'UnsupportedProtocol',
     );
+  });
+});
+
+describe('traffic samples', () => {
+  it('publishes per-group and per-target figures on nimbus.metrics.load-balancer', async () => {
+    const backends = await Promise.all(['k', 'l'].map((n) => backend(n)));
+    const { arn, address } = await loadBalancer('samples');
+    const tg = await group('samples', backends);
+    await listen(arn, 8080, tg);
+    await allHealthy(tg, 2);
+    await answering(address, 8080);
+    const nc = await connectNats({ servers: lb.natsEndpoint });
+    try {
+      const subscription = nc.subscribe('nimbus.metrics.load-balancer');
+      let stop = false;
+      const traffic = (async () => {
+        while (!stop) await get(address, 8080, '/x');
+      })();
+      type Sample = {
+        targetGroups: { targetGroupArn: string; metrics: Record<string, number>; targets: unknown[] }[];
+      };
+      let found: Sample['targetGroups'][number] | undefined;
+      for await (const message of subscription) {
+        const sample = JSON.parse(new TextDecoder().decode(message.data)) as Sample;
+        found = sample.targetGroups.find((g) => g.targetGroupArn === tg && (g.metrics.RequestCount ?? 0) > 0);
+        if (found) break;
+      }
+      stop = true;
+      await traffic;
+      expect(found?.metrics).toMatchObject({ HealthyHostCount: 2, UnHealthyHostCount: 0 });
+      expect(found?.metrics.HTTPCode_Target_2XX_Count).toBeGreaterThan(0);
+      expect(found?.metrics.RequestCountPerTarget).toBeCloseTo((found?.metrics.RequestCount ?? 0) / 2);
+      expect(found?.targets).toHaveLength(2);
+    } finally {
+      await nc.close();
+    }
   });
 });
 

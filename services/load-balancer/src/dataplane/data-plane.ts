@@ -59,6 +59,8 @@ export interface DataPlane extends TrafficView {
   start(signal: AbortSignal): Promise<void>;
   /** Resolves once the first list of the store is applied. */
   ready(): Promise<void>;
+  /** The target groups in use and their figures over the last `periodSeconds` (for samples). */
+  windows(periodSeconds: number): { group: TargetGroupRecord; window: TrafficWindow }[];
   /** host:port of every listening socket, for tests and logs. */
   listening(): string[];
   close(): Promise<void>;
@@ -263,7 +265,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     return { ...emptyFigures(), healthy: 0, unhealthy: 0, active: 0, registered: 0 };
   }
 
-  return {
+  const self: DataPlane = {
     async start(signal) {
       informer.onEvent(() => queueSync());
       const running = informer.start(signal);
@@ -273,6 +275,11 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       await running;
     },
     ready: () => readyPromise,
+    windows(periodSeconds) {
+      return [...groups.values()]
+        .filter((g) => g.inUse)
+        .map((g) => ({ group: g.record, window: self.window(g.record, periodSeconds) }));
+    },
     listening() {
       return [...bindings.values()].filter((b) => b.server?.listening).map((b) => b.key);
     },
@@ -321,4 +328,5 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       groups.clear();
     },
   };
+  return self;
 }

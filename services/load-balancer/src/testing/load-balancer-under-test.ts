@@ -31,12 +31,18 @@ export interface LoadBalancerUnderTest {
   otherAccount: Client<typeof LoadBalancingService>;
   store: Store;
   bus: EventBus;
+  /** The NATS URL of the file's server. */
+  natsEndpoint: string;
   neighbours: FakeNeighbours;
   restart(): Promise<void>;
 }
 
 export function useLoadBalancerUnderTest(
-  options: LoadBalancerModuleOptions & { octet: number },
+  options: LoadBalancerModuleOptions & {
+    octet: number;
+    /** Publish traffic samples on the test's NATS every this many ms (default: none). */
+    samplePeriodMs?: number;
+  },
 ): LoadBalancerUnderTest {
   let etcd: EtcdServer | undefined;
   let nats: NatsServer | undefined;
@@ -59,6 +65,9 @@ export function useLoadBalancerUnderTest(
         NIMBUS_SERVICE_TOKEN: serviceToken,
         NIMBUS_ENDPOINTS: JSON.stringify(neighbours.endpoints),
         NIMBUS_METRICS_LISTEN: 'off',
+        ...(options.samplePeriodMs && nats
+          ? { NIMBUS_BUS_SERVERS: nats.endpoint, NIMBUS_LB_SAMPLE_PERIOD: `${options.samplePeriodMs}ms` }
+          : {}),
       },
     });
     clients = {
@@ -104,6 +113,9 @@ export function useLoadBalancerUnderTest(
     },
     get bus() {
       return need(bus);
+    },
+    get natsEndpoint() {
+      return need(nats).endpoint;
     },
     get neighbours() {
       return need(neighbours);
