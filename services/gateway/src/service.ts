@@ -9,7 +9,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DescService } from '@bufbuild/protobuf';
+import { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
 import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
+import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { Client, ServiceModule } from '@nimbus/runtime';
@@ -27,6 +29,8 @@ import { createTokenBuckets } from './throttle/token-buckets.js';
 const downstreamServices: Partial<Record<DownstreamName, DescService>> = {
   network: NetworkService,
   'block-storage': BlockStorageService,
+  compute: ComputeService,
+  image: ImageService,
 };
 
 export interface GatewayModuleOptions {

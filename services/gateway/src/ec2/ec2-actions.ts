@@ -4,6 +4,8 @@
  * of the answer. The names on the wire follow wire-names.ts and the
  * exceptions listed at the end of this file.
  */
+import { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
+import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import { action, type QueryAction } from '../query/query-action.js';
@@ -11,6 +13,8 @@ import { nameExceptions } from '../query/wire-names.js';
 
 const network = NetworkService.method;
 const storage = BlockStorageService.method;
+const compute = ComputeService.method;
+const image = ImageService.method;
 
 export const ec2Actions: readonly QueryAction[] = [
   // Key pairs.
@@ -73,6 +77,31 @@ export const ec2Actions: readonly QueryAction[] = [
     // The SDKs add these for copies across regions; a region of Nimbus copies within itself.
     ignored: ['DestinationRegion', 'PresignedUrl'],
   }),
+  // Instances and the catalog.
+  action('compute', compute.describeInstanceTypes),
+  action('compute', compute.describeInstanceTypeOfferings),
+  action('compute', compute.describeAvailabilityZones),
+  action('compute', compute.describeRegions),
+  action('compute', compute.runInstances, { required: ['MinCount', 'MaxCount'], instanceCount: 'MaxCount' }),
+  action('compute', compute.describeInstances),
+  action('compute', compute.startInstances, { required: ['InstanceId'] }),
+  action('compute', compute.stopInstances, { required: ['InstanceId'] }),
+  action('compute', compute.rebootInstances, { required: ['InstanceId'] }),
+  action('compute', compute.terminateInstances, { required: ['InstanceId'] }),
+  action('compute', compute.describeInstanceStatus),
+  action('compute', compute.modifyInstanceAttribute, { required: ['InstanceId'] }),
+  action('compute', compute.describeInstanceAttribute, { required: ['InstanceId', 'Attribute'] }),
+  action('compute', compute.getConsoleOutput, { required: ['InstanceId'] }),
+  action('compute', compute.describeTags),
+  // Images.
+  action('image', image.registerImage, { required: ['Name'] }),
+  action('image', image.describeImages),
+  action('image', image.deregisterImage, { required: ['ImageId'] }),
+  action('image', image.copyImage, { required: ['Name', 'SourceImageId', 'SourceRegion'] }),
+  action('image', image.createImage, { required: ['InstanceId', 'Name'] }),
+  action('image', image.describeImageAttribute, { required: ['ImageId', 'Attribute'] }),
+  action('image', image.modifyImageAttribute, { required: ['ImageId'] }),
+  action('image', image.resetImageAttribute, { required: ['ImageId', 'Attribute'] }),
 ];
 
 // Where EC2's names on the wire do not follow the rule (read off the SDK's EC2
@@ -135,3 +164,84 @@ nameExceptions('request', 'nimbus.storage.v1.DescribeSnapshotsRequest', {
   restorable_by_user_ids: 'RestorableBy',
 });
 nameExceptions('response', 'nimbus.storage.v1.Snapshot', { state: 'status', state_message: 'statusMessage' });
+nameExceptions('response', 'nimbus.compute.v1.InstanceTypeInfo', {
+  supported_usage_classes: 'supportedUsageClasses',
+  supported_root_device_types: 'supportedRootDeviceTypes',
+  supported_virtualization_types: 'supportedVirtualizationTypes',
+});
+nameExceptions('response', 'nimbus.compute.v1.ProcessorInfo', {
+  supported_architectures: 'supportedArchitectures',
+});
+nameExceptions('response', 'nimbus.compute.v1.DescribeAvailabilityZonesResponse', {
+  availability_zones: 'availabilityZoneInfo',
+});
+nameExceptions('response', 'nimbus.compute.v1.AvailabilityZone', {
+  state: 'zoneState',
+  messages: 'messageSet/message',
+});
+nameExceptions('response', 'nimbus.compute.v1.DescribeRegionsResponse', { regions: 'regionInfo' });
+nameExceptions('response', 'nimbus.compute.v1.Region', { endpoint: 'regionEndpoint' });
+nameExceptions('request', 'nimbus.compute.v1.InstanceNetworkInterfaceSpecification', {
+  groups: 'SecurityGroupId',
+});
+nameExceptions('response', 'nimbus.compute.v1.RunInstancesResponse', { instances: 'instancesSet' });
+nameExceptions('response', 'nimbus.compute.v1.Reservation', { instances: 'instancesSet' });
+nameExceptions('response', 'nimbus.compute.v1.Instance', {
+  state: 'instanceState',
+  public_dns_name: 'dnsName',
+  state_transition_reason: 'reason',
+  public_ip_address: 'ipAddress',
+  block_device_mappings: 'blockDeviceMapping',
+  security_groups: 'groupSet',
+  monitoring_state: 'monitoring/state',
+});
+for (const response of ['StartInstancesResponse', 'StopInstancesResponse', 'TerminateInstancesResponse']) {
+  const field = { StartInstancesResponse: 'starting_instances', StopInstancesResponse: 'stopping_instances' }[
+    response
+  ];
+  nameExceptions('response', `nimbus.compute.v1.${response}`, {
+    [field ?? 'terminating_instances']: 'instancesSet',
+  });
+}
+nameExceptions('response', 'nimbus.compute.v1.InstanceStatusSummary', { details: 'details' });
+nameExceptions('response', 'nimbus.compute.v1.InstanceStatus', { events: 'eventsSet' });
+nameExceptions('request', 'nimbus.compute.v1.ModifyInstanceAttributeRequest', {
+  instance_type: 'InstanceType.Value',
+  user_data: 'UserData.Value',
+  disable_api_termination: 'DisableApiTermination.Value',
+  instance_initiated_shutdown_behavior: 'InstanceInitiatedShutdownBehavior.Value',
+  groups: 'GroupId',
+});
+nameExceptions('response', 'nimbus.compute.v1.DescribeInstanceAttributeResponse', {
+  instance_type: 'instanceType/value',
+  user_data: 'userData/value',
+  disable_api_termination: 'disableApiTermination/value',
+  instance_initiated_shutdown_behavior: 'instanceInitiatedShutdownBehavior/value',
+  block_device_mappings: 'blockDeviceMapping',
+  root_device_name: 'rootDeviceName/value',
+});
+nameExceptions('request', 'nimbus.image.v1.DescribeImagesRequest', { executable_users: 'ExecutableBy' });
+nameExceptions('response', 'nimbus.image.v1.DescribeImagesResponse', { images: 'imagesSet' });
+nameExceptions('response', 'nimbus.image.v1.Image', {
+  state: 'imageState',
+  owner_id: 'imageOwnerId',
+  public: 'isPublic',
+  block_device_mappings: 'blockDeviceMapping',
+});
+nameExceptions('response', 'nimbus.image.v1.DescribeImageAttributeResponse', {
+  launch_permissions: 'launchPermission',
+  description: 'description/value',
+  block_device_mappings: 'blockDeviceMapping',
+  boot_mode: 'bootMode/value',
+  kernel_id: 'kernel/value',
+  ramdisk_id: 'ramdisk/value',
+  product_codes: 'productCodes/productCode',
+  sriov_net_support: 'sriovNetSupport/value',
+  last_launched_time: 'lastLaunchedTime/value',
+  imds_support: 'imdsSupport/value',
+  deregistration_protection: 'deregistrationProtection/value',
+});
+nameExceptions('request', 'nimbus.image.v1.ModifyImageAttributeRequest', {
+  description: 'Description.Value',
+});
+nameExceptions('response', 'nimbus.compute.v1.MemoryInfo', { size_in_mib: 'sizeInMiB' });

@@ -2,8 +2,9 @@
  * Every field of every mapped EC2 action, in both directions, has the name on
  * the wire that the AWS SDK's EC2 model gives it (its `ec2QueryName` and
  * `xmlName` traits), wherever the proto field and the SDK member are the same
- * member (same name in PascalCase). Nimbus-only fields have no SDK member and
- * are not checked.
+ * member (same name, case aside), and has the same shape (a list, a value
+ * EC2 wraps as `Name.Value`, a list of one-member structures). Nimbus-only
+ * fields have no SDK member and are not checked.
  */
 
 import * as sdk from '@aws-sdk/client-ec2';
@@ -47,10 +48,6 @@ function elementOf(schema: SdkSchema): SdkSchema {
   return Array.isArray(s) && s[0] === 1 ? member(s[4]).schema : s;
 }
 
-function pascalOf(localName: string): string {
-  return localName.charAt(0).toUpperCase() + localName.slice(1);
-}
-
 function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -71,13 +68,19 @@ function compare(
   if (seen.has(key)) return;
   seen.add(key);
   for (const field of desc.fields) {
-    const sdkMember = sdkStruct.members.get(pascalOf(field.localName));
-    if (!sdkMember) continue;
+    // Matched without regard to case: the proto's `size_in_mib` is the SDK's SizeInMiB.
+    const sdkName = [...sdkStruct.members.keys()].find(
+      (name) => name.toLowerCase() === field.localName.toLowerCase(),
+    );
+    const sdkMember = sdkName === undefined ? undefined : sdkStruct.members.get(sdkName);
+    if (!sdkMember) {
+      continue;
+    }
     const { traits } = sdkMember;
     let wanted =
       direction === 'request'
-        ? (traits.ec2QueryName ?? (traits.xmlName ? capitalized(traits.xmlName) : pascalOf(field.localName)))
-        : (traits.xmlName ?? pascalOf(field.localName));
+        ? (traits.ec2QueryName ?? (traits.xmlName ? capitalized(traits.xmlName) : (sdkName as string)))
+        : (traits.xmlName ?? (sdkName as string));
     // EC2 wraps some scalars in a structure of one member (AttributeBooleanValue: `Name.Value`).
     const wrapped = field.fieldKind === 'scalar' && struct(sdkMember.schema)?.members.has('Value');
     if (wrapped && direction === 'request') wanted = `${wanted}.Value`;

@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
 import { createBlockStorageServiceModule } from '@nimbus/block-storage';
+import { createComputeServiceModule } from '@nimbus/compute';
 import { type EventBus, openNatsEventBus } from '@nimbus/events';
+import { createImageServiceModule } from '@nimbus/image';
 import { createNetworkServiceModule } from '@nimbus/network';
 import {
   type Client,
@@ -24,7 +26,8 @@ import {
   hostServiceModule,
 } from '@nimbus/runtime';
 import { openEtcdStore, type Store } from '@nimbus/store';
-import { type EtcdServer, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
+import { type EtcdServer, freePort, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
+import { createWorkerServiceModule } from '@nimbus/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { createGatewayServiceModule } from '../service.js';
 
@@ -47,12 +50,14 @@ export interface GatewayUnderTest {
   /** An EC2 client for a key (default A), retries off so that each test sees the first answer. */
   ec2(key?: AccessKeyPair, overrides?: Partial<ConstructorParameters<typeof EC2Client>[0]>): EC2Client;
   /** Stops one of the services behind the gateway (to see it answer ServiceUnavailable). */
-  stopService(name: 'network' | 'block-storage'): Promise<void>;
+  stopService(name: 'network' | 'block-storage' | 'compute'): Promise<void>;
 }
 
 export interface GatewayUnderTestOptions {
   /** NIMBUS_GATEWAY_THROTTLE. */
   throttle?: string;
+  /** Also image, compute and one worker (fake runtime) in nimbus-1a, for the instance actions. */
+  compute?: boolean;
 }
 
 export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): GatewayUnderTest {
@@ -94,12 +99,45 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
       NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
       NIMBUS_METRICS_LISTEN: 'off',
     };
-    const network = await host('network', createNetworkServiceModule(), common);
-    const storage = await host('block-storage', createBlockStorageServiceModule(), {
+    const names = ['network', 'block-storage', 'gateway', ...(options.compute ? ['image', 'compute'] : [])];
+    const addresses: Record<string, string> = {};
+    for (const name of names) addresses[name] = `127.0.0.1:${await freePort()}`;
+    const endpoints = JSON.stringify(addresses);
+    const env = (name: string, extra: Record<string, string> = {}) => ({
       ...common,
-      NIMBUS_STORAGE_ROOT: join(dir, 'storage'),
-      NIMBUS_VOLUME_FILESYSTEM: 'none',
+      NIMBUS_LISTEN: addresses[name] ?? '127.0.0.1:0',
+      NIMBUS_ENDPOINTS: endpoints,
+      ...extra,
     });
+    await host('network', createNetworkServiceModule(), env('network', { NIMBUS_EDGE: 'false' }));
+    await host(
+      'block-storage',
+      createBlockStorageServiceModule(),
+      env('block-storage', { NIMBUS_STORAGE_ROOT: join(dir, 'storage'), NIMBUS_VOLUME_FILESYSTEM: 'none' }),
+    );
+    if (options.compute) {
+      await host(
+        'image',
+        createImageServiceModule({ pollMs: 50 }),
+        env('image', { NIMBUS_IMAGE_WORK_DIR: join(dir, 'image-work'), NIMBUS_PROVIDED_IMAGES: 'false' }),
+      );
+      await host('compute', createComputeServiceModule(), env('compute', { NIMBUS_STOP_TIMEOUT: '1s' }));
+      await host(
+        'worker-nimbus-1a',
+        createWorkerServiceModule(),
+        env('worker-nimbus-1a', {
+          NIMBUS_SERVICE_NAME: 'worker-nimbus-1a',
+          NIMBUS_LISTEN: '127.0.0.1:0',
+          NIMBUS_ZONE: 'nimbus-1a',
+          NIMBUS_WORKER_RUNTIME: 'fake',
+          NIMBUS_WORKER_FAKE_BOOT_DELAY: '200ms',
+          NIMBUS_WORKER_VCPUS: '8',
+          NIMBUS_WORKER_MEMORY_MIB: '16384',
+          NIMBUS_WORKER_HOME: join(dir, 'worker'),
+          NIMBUS_WORKER_SAMPLE_INTERVAL: '200ms',
+        }),
+      );
+    }
     let url = '';
     const gateway = await host(
       'gateway',
@@ -108,13 +146,11 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
           url = listening;
         },
       }),
-      {
-        ...common,
-        NIMBUS_ENDPOINTS: JSON.stringify({ network: network.address, 'block-storage': storage.address }),
+      env('gateway', {
         NIMBUS_GATEWAY_MASTER_KEY_FILE: join(dir, 'gateway-master.key'),
         NIMBUS_REGION: region,
         ...(options.throttle ? { NIMBUS_GATEWAY_THROTTLE: options.throttle } : {}),
-      },
+      }),
     );
     const admin = createClient(GatewayAdminService, gateway.address, { token: 'operator-token' });
     const keyOf = async (name: string): Promise<AccessKeyPair> => {
@@ -132,7 +168,9 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
   afterAll(async () => {
     for (const client of clients) client.destroy();
     running?.admin.close();
-    for (const name of ['gateway', 'block-storage', 'network']) await hosted.get(name)?.stop();
+    for (const name of ['gateway', 'worker-nimbus-1a', 'compute', 'image', 'block-storage', 'network']) {
+      await hosted.get(name)?.stop();
+    }
     await Promise.all(buses.map((bus) => bus.close()));
     await Promise.all(stores.map((store) => store.close()));
     await Promise.all([etcd?.dispose(), nats?.dispose()]);
