@@ -14,15 +14,17 @@
  * reported failed with it; without the blkio controller the volume is
  * mounted and its IOPS are not enforced (logged once per volume).
  */
-import { rm, rmdir, stat } from 'node:fs/promises';
+import { readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   attachVolumeFile,
   createIopsLimiter,
+  detachLoopDevice,
   type IopsLimiter,
   loopDevicesOf,
   mountPointsOf,
   releaseVolumeFile,
+  unmountDirectory,
 } from '@nimbus/block-storage';
 import type { Logger } from 'pino';
 import type { RootVolumeRef } from '../runtime/instance-spec.js';
@@ -34,16 +36,28 @@ interface Limiting {
   running: Promise<void>;
 }
 
+/** The device mounted at `directory` (from /proc/self/mountinfo), if any. */
+async function sourceMountedAt(directory: string): Promise<string | undefined> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  for (const line of info.split('\n')) {
+    // "36 35 7:3 / /mnt/x rw,relatime shared:1 - ext4 /dev/loop3 rw"
+    const [left, right] = line.split(' - ');
+    if (left?.split(' ')[4]?.replace(/\\040/g, ' ') === directory) return right?.split(' ')[1];
+  }
+  return undefined;
+}
+
 export function deviceRootVolumes(baseDir: string, logger: Logger): RootVolumes {
   const limiting = new Map<string, Limiting>();
 
-  const stopLimiter = async (instanceId: string) => {
+  /** Stops the limiter; `keepLimit` leaves the limit in force (the worker closes, the instance runs on). */
+  const stopLimiter = async (instanceId: string, options: { keepLimit?: boolean } = {}) => {
     const active = limiting.get(instanceId);
     if (!active) return;
     limiting.delete(instanceId);
     active.stop.abort();
     await active.running;
-    await active.limiter.clear().catch(() => {});
+    if (!options.keepLimit) await active.limiter.clear().catch(() => {});
   };
 
   const startLimiter = async (
@@ -97,8 +111,20 @@ export function deviceRootVolumes(baseDir: string, logger: Logger): RootVolumes 
     async unmount(instanceId, mounted) {
       await stopLimiter(instanceId);
       if (!mounted.volumeFile) return;
+      // By the mount point first: the volume's file may be deleted already (the instance was
+      // terminated while this worker was away), and a deleted file's loop devices cannot be found by name.
+      const source = await sourceMountedAt(mounted.path);
+      if (source) {
+        await unmountDirectory(mounted.path);
+        if (source.startsWith('/dev/loop')) await detachLoopDevice(source);
+      }
       await releaseVolumeFile(mounted.volumeFile);
       await rmdir(mounted.path).catch(() => {});
+    },
+    async close() {
+      await Promise.all(
+        [...limiting.keys()].map((instanceId) => stopLimiter(instanceId, { keepLimit: true })),
+      );
     },
     async discard(instanceId, volume) {
       await stopLimiter(instanceId);

@@ -209,18 +209,18 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     }
   };
 
-  /** Closes the metadata endpoint, removes the cgroups and unmounts the root: nothing of the instance runs. */
+  /** Closes the metadata endpoint, unmounts the root (which ends its IOPS throttle) and removes the cgroups: nothing of the instance runs. */
   const release = async (t: Tracked) => {
     await t.metadata?.close();
     t.metadata = undefined;
     delete t.state.metadataPort;
-    if (t.state.cgroups) {
-      await removeCgroupsPatiently(t.state.cgroups);
-      delete t.state.cgroups;
-    }
     if (t.state.root) {
       await rootVolumes.unmount(t.state.spec.instanceId, t.state.root);
       delete t.state.root;
+    }
+    if (t.state.cgroups) {
+      await removeCgroupsPatiently(t.state.cgroups);
+      delete t.state.cgroups;
     }
   };
 
@@ -470,7 +470,19 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
       state.phase = 'running';
       if (state.root) {
         // Idempotent: finds the volume still mounted, and enforces its IOPS again.
-        state.root = await rootVolumes.mount(state.spec.instanceId, state.spec.rootVolume, mountContextOf(t));
+        try {
+          state.root = await rootVolumes.mount(
+            state.spec.instanceId,
+            state.spec.rootVolume,
+            mountContextOf(t),
+          );
+        } catch (error) {
+          // Its file may be gone (deleted while mounted): the mount the instance runs in stays as it is.
+          logger.warn(
+            { err: error, instanceId: state.spec.instanceId },
+            "cannot check a re-adopted instance's root volume",
+          );
+        }
       }
       if (options.metadata && state.spec.metadataOptions.httpEndpoint === 'enabled') {
         try {
@@ -651,6 +663,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
           }).catch((error: unknown) => logger.error({ err: error }, 'closing an instance failed')),
         ),
       );
+      await rootVolumes.close?.();
       const found = support && (await support);
       if (found?.parents) await removeWorkerCgroups(found.parents);
     },

@@ -31,6 +31,8 @@ export interface RootVolumes {
   unmount(instanceId: string, mounted: MountedRoot): Promise<void>;
   /** Drops what `mount` made for good, when the instance is removed (unmounted already). */
   discard(instanceId: string, volume: RootVolumeRef): Promise<void>;
+  /** Stops what runs in the background for mounted volumes (they stay mounted). */
+  close?(): Promise<void>;
 }
 
 /** Directories as root volumes: no device, no filesystem of its own, no IOPS throttle. */
