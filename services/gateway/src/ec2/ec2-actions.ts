@@ -16,6 +16,14 @@ const storage = BlockStorageService.method;
 const compute = ComputeService.method;
 const image = ImageService.method;
 
+/** Whose resources CreateTags and DeleteTags reach, by id prefix (network tags only at creation). */
+const tagOwners = {
+  'i-': 'compute',
+  'vol-': 'block-storage',
+  'snap-': 'block-storage',
+  'ami-': 'image',
+} as const;
+
 export const ec2Actions: readonly QueryAction[] = [
   // Key pairs.
   action('network', network.createKeyPair, { required: ['KeyName'] }),
@@ -93,6 +101,8 @@ export const ec2Actions: readonly QueryAction[] = [
   action('compute', compute.describeInstanceAttribute, { required: ['InstanceId', 'Attribute'] }),
   action('compute', compute.getConsoleOutput, { required: ['InstanceId'] }),
   action('compute', compute.describeTags),
+  action('compute', compute.createTags, { required: ['ResourceId', 'Tag'], byResource: tagOwners }),
+  action('compute', compute.deleteTags, { required: ['ResourceId'], byResource: tagOwners }),
   // Images.
   action('image', image.registerImage, { required: ['Name'] }),
   action('image', image.describeImages),
@@ -245,3 +255,5 @@ nameExceptions('request', 'nimbus.image.v1.ModifyImageAttributeRequest', {
   description: 'Description.Value',
 });
 nameExceptions('response', 'nimbus.compute.v1.MemoryInfo', { size_in_mib: 'sizeInMiB' });
+nameExceptions('request', 'nimbus.compute.v1.CreateTagsRequest', { resources: 'ResourceId' });
+nameExceptions('request', 'nimbus.compute.v1.DeleteTagsRequest', { resources: 'ResourceId' });

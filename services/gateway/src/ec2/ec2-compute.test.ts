@@ -8,7 +8,9 @@ import {
   CopyImageCommand,
   CreateImageCommand,
   CreateSnapshotCommand,
+  CreateTagsCommand,
   CreateVolumeCommand,
+  DeleteTagsCommand,
   DeregisterImageCommand,
   DescribeAvailabilityZonesCommand,
   DescribeImageAttributeCommand,
@@ -20,6 +22,7 @@ import {
   DescribeInstanceTypesCommand,
   DescribeRegionsCommand,
   DescribeTagsCommand,
+  DescribeVolumesCommand,
   GetConsoleOutputCommand,
   ModifyImageAttributeCommand,
   ModifyInstanceAttributeCommand,
@@ -227,6 +230,30 @@ describe('images', () => {
     );
     expect(copy.ImageId).toMatch(/^ami-[0-9a-f]{17}$/);
     await waitUntilImageAvailable({ client: ec2, ...wait }, { ImageIds: [copy.ImageId ?? ''] });
+
+    // One CreateTags for resources of three services: instance tags by compute, the rest by their owners.
+    const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'nimbus-1b', Size: 1 }));
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [imageId, VolumeId ?? ''],
+        Tags: [{ Key: 'project', Value: 'gateway' }],
+      }),
+    );
+    const tagged = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
+    expect(tagged.Images?.[0]?.Tags).toEqual([{ Key: 'project', Value: 'gateway' }]);
+    const taggedVolume = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [VolumeId ?? ''] }));
+    expect(taggedVolume.Volumes?.[0]?.Tags).toEqual([{ Key: 'project', Value: 'gateway' }]);
+    await ec2.send(
+      new DeleteTagsCommand({ Resources: [imageId, VolumeId ?? ''], Tags: [{ Key: 'project' }] }),
+    );
+    const untagged = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [VolumeId ?? ''] }));
+    expect(untagged.Volumes?.[0]?.Tags ?? []).toEqual([]);
+    const vpcTag = await sdkError(
+      ec2.send(
+        new CreateTagsCommand({ Resources: ['vpc-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }),
+      ),
+    );
+    expect(vpcTag.name).toBe('InvalidID');
 
     const unsupported = await sdkError(
       ec2.send(new CreateImageCommand({ InstanceId: 'i-0123456789abcdef0', Name: 'x-image' })),

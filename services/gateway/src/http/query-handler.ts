@@ -106,19 +106,16 @@ export function createQueryHandler(options: QueryHandlerOptions) {
     }
   };
 
-  const call = async (
+  const callService = async (
+    service: DownstreamName,
     entry: QueryAction,
     init: Record<string, unknown>,
     caller: VerifiedCaller,
     requestId: string,
   ) => {
-    const client = options.clients[entry.service];
+    const client = options.clients[service];
     if (!client) {
-      throw new QueryError(
-        'ServiceUnavailable',
-        `The ${entry.service} service is not part of this region.`,
-        503,
-      );
+      throw new QueryError('ServiceUnavailable', `The ${service} service is not part of this region.`, 503);
     }
     const method = (
       client as unknown as Record<
@@ -126,12 +123,38 @@ export function createQueryHandler(options: QueryHandlerOptions) {
         (request: unknown, callOptions: unknown) => Promise<Record<string, unknown>>
       >
     )[entry.method.localName];
-    if (!method) throw new Error(`no client method ${entry.method.localName}`);
+    if (!method) throw new Error(`no client method ${entry.method.localName} on ${service}`);
     return method.call(client, init, {
       accountId: caller.accountId,
       deadlineMs: options.callTimeoutMs,
       requestId,
     });
+  };
+
+  const call = async (
+    entry: QueryAction,
+    init: Record<string, unknown>,
+    caller: VerifiedCaller,
+    requestId: string,
+  ) => {
+    if (!entry.byResource) return callService(entry.service, entry, init, caller, requestId);
+    const owners = Object.entries(entry.byResource).sort(([a], [b]) => b.length - a.length);
+    const groups = new Map<DownstreamName, string[]>();
+    for (const id of (init.resources as string[] | undefined) ?? []) {
+      const owner = owners.find(([prefix]) => id.startsWith(prefix))?.[1];
+      if (!owner) {
+        throw new QueryError(
+          'InvalidID',
+          `The ID '${id}' is not valid, or Nimbus cannot tag that kind of resource after creation (use TagSpecifications).`,
+        );
+      }
+      groups.set(owner, [...(groups.get(owner) ?? []), id]);
+    }
+    let output: Record<string, unknown> = {};
+    for (const [service, resources] of groups) {
+      output = await callService(service, entry, { ...init, resources }, caller, requestId);
+    }
+    return output;
   };
 
   const answer = async (

@@ -34,6 +34,12 @@ export interface QueryAction {
   instanceCount: string | undefined;
   /** EC2 parameters the action accepts and Nimbus has no use for (not UnknownParameter). */
   ignored: readonly string[];
+  /**
+   * For actions on resources of several services (CreateTags): the ids of the
+   * request's `resources` go, by their prefix, to the service owning them,
+   * one call each with the same method name. Not atomic across services.
+   */
+  byResource: Readonly<Record<string, DownstreamName>> | undefined;
 }
 
 export interface ActionOptions {
@@ -42,6 +48,7 @@ export interface ActionOptions {
   throttle?: ThrottleClass;
   instanceCount?: string;
   ignored?: readonly string[];
+  byResource?: Readonly<Record<string, DownstreamName>>;
 }
 
 /** Read-only by name, as AWS classes them for throttling. */
@@ -66,5 +73,6 @@ export function action(
     throttle: options.throttle ?? throttleClassOf(method.name),
     instanceCount: options.instanceCount,
     ignored: options.ignored ?? [],
+    byResource: options.byResource,
   };
 }
