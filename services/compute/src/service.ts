@@ -17,6 +17,7 @@ import { createComputeApi } from './api/compute-api.js';
 import { computeConfigSpec } from './compute-config.js';
 import { followAddresses } from './controller/address-follower.js';
 import { createComputeControllers } from './controller/compute-controllers.js';
+import { createInstanceCache } from './state/instance-cache.js';
 import { createInstanceStore } from './state/instance-store.js';
 import { createWorkerHub } from './workers/worker-hub.js';
 
@@ -36,6 +37,7 @@ export function createComputeServiceModule(options: ComputeModuleOptions = {}): 
         storage: context.connect(BlockStorageService, 'block-storage'),
         image: context.connect(ImageService, 'image'),
       };
+      const cache = createInstanceCache(context.store, context.logger);
       const deps: ApiDeps = {
         store: context.store,
         bus: context.bus,
@@ -43,9 +45,10 @@ export function createComputeServiceModule(options: ComputeModuleOptions = {}): 
         config,
         peers,
         now,
+        cache,
       };
       const endpoint = () => context.endpoints.gateway ?? context.endpoints.compute ?? '';
-      const hub = createWorkerHub({ ...deps, network: peers.network });
+      const hub = createWorkerHub({ ...deps, network: peers.network, cache });
       const controllers = createComputeControllers({
         store: context.store,
         peers,
@@ -61,6 +64,7 @@ export function createComputeServiceModule(options: ComputeModuleOptions = {}): 
         ],
         async run(signal) {
           await Promise.all([
+            cache.start(signal),
             hub.start(signal),
             controllers.start(signal),
             followAddresses(

@@ -6,6 +6,7 @@ import type { Client } from '@nimbus/runtime';
 import type { Store } from '@nimbus/store';
 import type { Logger } from 'pino';
 import type { ComputeConfig } from '../compute-config.js';
+import type { InstanceCache } from '../state/instance-cache.js';
 
 /** The services compute calls, each call acting for the instance's account. */
 export interface Peers {
@@ -23,4 +24,6 @@ export interface ApiDeps {
   peers: Peers;
   /** Epoch ms. Default `Date.now`. */
   now: () => number;
+  /** The decoded instance records, for Describe calls (without it they read the store). */
+  cache?: InstanceCache;
 }

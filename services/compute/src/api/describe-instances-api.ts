@@ -31,7 +31,8 @@ export function createDescribeInstancesApi(deps: ApiDeps): DescribeApi {
       const pageSize = resolveMaxResults(request.maxResults, { min: 5, max: 1000 });
       const matches = compileFilters(request.filters, instanceFilterFields, { tags: (r) => r.tags });
       if (request.dryRun) throw dryRunOperation();
-      const all = (await instances.list(accountId)).map((r) => r.value);
+      const all =
+        (await deps.cache?.list(accountId)) ?? (await instances.list(accountId)).map((r) => r.value);
       if (ids.length > 0) {
         const known = new Set(all.map((r) => r.instanceId));
         const missing = [...new Set(ids)].filter((id) => !known.has(id));

@@ -1,7 +1,11 @@
 /** Instances as the API shows them, and DescribeInstances' filters. */
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { InstanceSchema, ReservationSchema } from '@nimbus/api/gen/nimbus/compute/v1/instance_pb';
+import {
+  type Instance as InstanceMessage,
+  InstanceSchema,
+  type ReservationSchema,
+} from '@nimbus/api/gen/nimbus/compute/v1/instance_pb';
 import { type FilterFields, toTags } from '@nimbus/service-kit';
 import { instanceState, stateCodes } from '../domain/instance-states.js';
 import { type InstanceRecord, publicAddress } from '../state/instance-records.js';
@@ -83,9 +87,25 @@ export function toInstance(r: InstanceRecord, region: string): Instance {
   };
 }
 
+/**
+ * The Instance message of a record, made once per record: cached records are
+ * replaced, never changed, on every write, so a page of a large Describe
+ * reuses the messages of every instance that did not change since.
+ */
+const messages = new WeakMap<InstanceRecord, InstanceMessage>();
+
+function instanceMessage(r: InstanceRecord, region: string): InstanceMessage {
+  let message = messages.get(r);
+  if (!message) {
+    message = create(InstanceSchema, toInstance(r, region));
+    messages.set(r, message);
+  }
+  return message;
+}
+
 /** Instances grouped by reservation, reservations in the order their first instance comes. */
 export function toReservations(records: readonly InstanceRecord[], region: string): Reservation[] {
-  const byId = new Map<string, Reservation & { instances: Instance[] }>();
+  const byId = new Map<string, Reservation & { instances: InstanceMessage[] }>();
   for (const r of records) {
     let reservation = byId.get(r.reservationId);
     if (!reservation) {
@@ -98,7 +118,7 @@ export function toReservations(records: readonly InstanceRecord[], region: strin
       };
       byId.set(r.reservationId, reservation);
     }
-    reservation.instances.push(toInstance(r, region));
+    reservation.instances.push(instanceMessage(r, region));
   }
   return [...byId.values()];
 }

@@ -23,6 +23,7 @@ import { insufficientCapacity } from '../domain/compute-errors.js';
 import { roomiestZone } from '../domain/scheduler.js';
 import { createCapacity } from '../state/capacity.js';
 import { computeKeys } from '../state/compute-keys.js';
+import { noteWrite } from '../state/instance-cache.js';
 import { publishStateChange } from '../state/instance-events.js';
 import type { InstanceRecord } from '../state/instance-records.js';
 import { createInstanceStore } from '../state/instance-store.js';
@@ -160,6 +161,7 @@ export function createRunInstancesApi(deps: ApiDeps): RunInstancesApi {
         ];
         const result = await deps.store.txn(ops);
         if (result.ok) {
+          noteWrite(deps.store, accountId, result.revision);
           const sink = { bus: deps.bus, logger: context.logger };
           await Promise.all(
             records.map((r) => publishStateChange(sink, undefined, r, result.revision, context.requestId)),

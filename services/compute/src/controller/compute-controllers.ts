@@ -43,7 +43,8 @@ export function createComputeControllers(deps: ComputeControllersDeps) {
     name: 'instance-controller',
     logger,
     concurrency: deps.concurrency ?? 16,
-    resyncMs: 30_000,
+    // Instances move on their own events and requeues; a resync only catches what a watch missed.
+    resyncMs: 300_000,
     reconcile: createInstanceReconciler({ ...deps, instances, capacity }),
   })
     .watches(instanceInformer, (event) => (parseInstanceKey(event.key) ? [event.key] : []))

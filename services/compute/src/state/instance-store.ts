@@ -7,6 +7,7 @@ import { createRecords, isId, type Records, type Stored } from '@nimbus/service-
 import type { Store } from '@nimbus/store';
 import { instanceIdMalformed, instanceNotFound, missingParameter } from '../domain/compute-errors.js';
 import { computeKeys } from './compute-keys.js';
+import { noteWrite } from './instance-cache.js';
 import type { InstanceRecord } from './instance-records.js';
 
 export interface InstanceStore {
@@ -57,6 +58,7 @@ export function createInstanceStore(store: Store): InstanceStore {
         if (next === undefined) return { record: current, before: current.value, written: false };
         const result = await store.update(current.key, JSON.stringify(next), current.revision);
         if (result.ok) {
+          noteWrite(store, next.ownerId, result.revision);
           return {
             record: { key: current.key, value: next, revision: result.revision },
             before: current.value,

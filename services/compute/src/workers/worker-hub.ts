@@ -19,14 +19,14 @@ import type {
   WorkerService,
 } from '@nimbus/api/gen/nimbus/compute/v1/worker_service_pb';
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
-import { Informer } from '@nimbus/controller';
 import type { EventBus } from '@nimbus/events';
 import { type CallContext, type Client, DomainError, type ServiceImpl } from '@nimbus/runtime';
 import { createRecords } from '@nimbus/service-kit';
 import type { Lease, Store } from '@nimbus/store';
 import type { Logger } from 'pino';
 import type { ComputeConfig } from '../compute-config.js';
-import { computeKeys, parseInstanceKey } from '../state/compute-keys.js';
+import { computeKeys } from '../state/compute-keys.js';
+import type { InstanceCache } from '../state/instance-cache.js';
 import { publishStatusChange, publishWorkerReadiness } from '../state/instance-events.js';
 import type { InstanceRecord } from '../state/instance-records.js';
 import { appendConsole, type ConsoleRecord, type ObservationRecord } from '../state/observation-records.js';
@@ -42,6 +42,8 @@ export interface WorkerHubDeps {
   logger: Logger;
   config: ComputeConfig;
   network: Pick<Client<typeof NetworkService>, 'reportListeningPorts'>;
+  /** The instance records it sends from (started by the service). */
+  cache: InstanceCache;
   now: () => number;
 }
 
@@ -60,7 +62,7 @@ interface Session {
 
 export interface WorkerHub {
   impl: ServiceImpl<typeof WorkerService>;
-  /** Follows the instance records until the signal aborts. */
+  /** Ends every stream when the signal aborts. */
   start(signal: AbortSignal): Promise<void>;
   /** Names of the workers with a stream open to this replica. */
   connected(): string[];
@@ -70,13 +72,10 @@ const heartbeatIntervalMs = (ttl: number) => Math.max(200, Math.floor(ttl / 4));
 
 export function createWorkerHub(deps: WorkerHubDeps): WorkerHub {
   const { store, config, logger } = deps;
-  const informer = new Informer({ store, prefix: computeKeys.allInstances(), logger });
+  const cache = deps.cache;
   const sessions = new Map<string, Session>();
   const observations = createRecords<ObservationRecord>(store);
   const consoles = createRecords<ConsoleRecord>(store);
-  const byInstanceId = new Map<string, InstanceRecord>();
-
-  const decode = (value: string) => JSON.parse(value) as InstanceRecord;
   const desired = (r: InstanceRecord) => toDesiredInstance(r, config.region, config.stopTimeout);
 
   const sendChange = (session: Session, r: InstanceRecord | undefined, instanceId: string) => {
@@ -103,24 +102,18 @@ export function createWorkerHub(deps: WorkerHubDeps): WorkerHub {
     }
   };
 
-  informer.onEvent((event) => {
-    const parsed = parseInstanceKey(event.key);
-    if (!parsed) return;
-    const now = event.type === 'put' ? decode(event.kv.value) : undefined;
-    const before = event.prev ? decode(event.prev.value) : undefined;
-    if (now) byInstanceId.set(parsed.instanceId, now);
-    else byInstanceId.delete(parsed.instanceId);
+  cache.onChange((instanceId, now, before) => {
     const names = new Set([now?.workerName, before?.workerName].filter((n): n is string => !!n));
     for (const name of names) {
       const session = sessions.get(name);
-      if (session) sendChange(session, now, parsed.instanceId);
+      if (session) sendChange(session, now, instanceId);
     }
   });
 
   const fullSet = (session: Session): Outbound => {
     session.sent.clear();
     const instances = [];
-    for (const r of byInstanceId.values()) {
+    for (const r of cache.values()) {
       if (!belongsTo(r, session.workerName)) continue;
       session.sent.set(r.instanceId, BigInt(r.generation));
       instances.push(desired(r));
@@ -138,7 +131,7 @@ export function createWorkerHub(deps: WorkerHubDeps): WorkerHub {
   };
 
   const observe = async (session: Session, seen: ObservedInstance) => {
-    const instance = byInstanceId.get(seen.instanceId);
+    const instance = cache.byId(seen.instanceId);
     if (!instance || instance.workerName !== session.workerName) return;
     const key = computeKeys.observation(seen.instanceId);
     if (seen.consoleOutput.length > 0 || seen.consoleReset) {
@@ -258,7 +251,7 @@ export function createWorkerHub(deps: WorkerHubDeps): WorkerHub {
     }
     const register: Register = first.value.message.value;
     checkRegister(register, config.zones);
-    await informer.synced();
+    await cache.synced();
     const registered = await registerWorker(store, register, config.workerLeaseTtl, deps.now);
     if (!registered.wasReady) {
       await publishWorkerReadiness(
@@ -331,10 +324,11 @@ export function createWorkerHub(deps: WorkerHubDeps): WorkerHub {
   return {
     impl: { connect },
     async start(signal) {
-      signal.addEventListener('abort', () => {
-        for (const s of sessions.values()) s.end('compute shutting down');
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      await informer.start(signal);
+      for (const s of sessions.values()) s.end('compute shutting down');
     },
     connected: () => [...sessions.keys()],
   };
