@@ -36,16 +36,35 @@ require("node:http").createServer(async (req, res) => {
 '
 `).toString('base64');
 
-async function launch(zone: string): Promise<{ instanceId: string; url: string }> {
-  const imageId = await region.image('sleep infinity');
-  const run = await region.client.runInstances({
-    imageId,
-    minCount: 1,
-    maxCount: 1,
-    instanceType: 't3.micro',
-    userData: serverUserData,
-    placement: { availabilityZone: zone },
-  });
+const images = new Map<string, Promise<string>>();
+/** One image per boot command for the whole file. */
+const imageWith = (bootCommand: string) => {
+  let image = images.get(bootCommand);
+  if (!image) {
+    image = region.image(bootCommand);
+    images.set(bootCommand, image);
+  }
+  return image;
+};
+
+async function launch(
+  zone: string,
+  options: { bootCommand?: string; userData?: string } = {},
+): Promise<{ instanceId: string; url: string }> {
+  const imageId = await imageWith(options.bootCommand ?? 'sleep infinity');
+  // A worker started a moment ago may not be Ready in compute yet: until it is, the zone has no capacity.
+  const run = await waitUntil(
+    () =>
+      region.client.runInstances({
+        imageId,
+        minCount: 1,
+        maxCount: 1,
+        instanceType: 't3.micro',
+        userData: options.userData ?? serverUserData,
+        placement: { availabilityZone: zone },
+      }),
+    { message: `capacity in ${zone}` },
+  );
   const instanceId = run.instances[0]?.instanceId ?? '';
   const running = await waitUntil(
     async () => {
@@ -176,5 +195,33 @@ describe('worker agent with compute', () => {
     await waitUntil(async () => (await initsOf(instanceId)) === 0, { message: 'the leftover to be killed' });
     expect(await ask(`${url}pid`)).toBeUndefined();
     await back.stop();
+  });
+
+  it('a boot process that exits by itself stops the instance; one that crashes impairs it', async () => {
+    const worker = await region.startWorker('nimbus-1b');
+    const quiet = Buffer.from('#!/bin/sh\necho quiet\n').toString('base64');
+    const shutdown = await launch('nimbus-1b', { bootCommand: 'sleep 1; echo bye; exit 0', userData: quiet });
+    await waitState(shutdown.instanceId, 'stopped');
+    expect((await describeInstance(shutdown.instanceId))?.stateReason?.code).toBe(
+      'Client.InstanceInitiatedShutdown',
+    );
+
+    const crash = await launch('nimbus-1b', {
+      bootCommand: 'sleep 1; echo failing; exit 3',
+      userData: quiet,
+    });
+    await waitUntil(
+      async () => {
+        const { instanceStatuses } = await region.client.describeInstanceStatus({
+          instanceIds: [crash.instanceId],
+        });
+        return instanceStatuses[0]?.instanceStatus?.status === 'impaired';
+      },
+      { message: 'the crashed instance to be impaired' },
+    );
+    expect(await initsOf(crash.instanceId)).toBe(0);
+    await region.client.terminateInstances({ instanceIds: [shutdown.instanceId, crash.instanceId] });
+    await waitState(crash.instanceId, 'terminated');
+    await worker.stop();
   });
 });
