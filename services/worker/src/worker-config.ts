@@ -6,7 +6,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, type ConfigOf, type ConfigSpec, readConfig } from '@nimbus/runtime';
+import { ConfigError, type ConfigOf, type ConfigProblem, type ConfigSpec, readConfig } from '@nimbus/runtime';
 
 export const workerConfigSpec = {
   zone: {
@@ -87,33 +87,36 @@ export function readWorkerConfig(
   env: Readonly<Record<string, string | undefined>>,
   name: string,
 ): WorkerConfig {
-  const config = readConfig(workerConfigSpec, env);
-  const problems = [];
-  if (config.runtime !== 'process' && config.runtime !== 'fake') {
-    problems.push({
-      env: 'NIMBUS_WORKER_RUNTIME',
-      problem: `is '${config.runtime}'`,
-      description: workerConfigSpec.runtime.description,
-    });
+  const problems: ConfigProblem[] = [];
+  let config: ConfigOf<typeof workerConfigSpec> | undefined;
+  try {
+    config = readConfig(workerConfigSpec, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
   }
-  if (config.cgroups !== 'auto' && config.cgroups !== 'off') {
-    problems.push({
-      env: 'NIMBUS_WORKER_CGROUPS',
-      problem: `is '${config.cgroups}'`,
-      description: workerConfigSpec.cgroups.description,
-    });
-  }
+  const choice = (key: 'runtime' | 'cgroups', allowed: readonly string[]) => {
+    const variable = workerConfigSpec[key];
+    const value = env[variable.env] || variable.default;
+    if (!allowed.includes(value)) {
+      problems.push({ env: variable.env, problem: `is '${value}'`, description: variable.description });
+    }
+  };
+  choice('runtime', ['process', 'fake']);
+  choice('cgroups', ['auto', 'off']);
   for (const key of ['vcpus', 'memoryMiB'] as const) {
-    const value = config[key];
-    if (value !== undefined && value <= 0) {
+    // Checked on the text, so that it is reported beside any other problem.
+    const variable = workerConfigSpec[key];
+    const text = env[variable.env]?.trim();
+    if (text && /^[-+]?\d+$/.test(text) && Number(text) <= 0) {
       problems.push({
-        env: workerConfigSpec[key].env,
-        problem: `is ${value}, not positive`,
-        description: workerConfigSpec[key].description,
+        env: variable.env,
+        problem: `is ${text}, not positive`,
+        description: variable.description,
       });
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
   return {
     ...config,
     runtime: config.runtime as 'process' | 'fake',

@@ -21,7 +21,7 @@ let workerId: string;
 const runtimes: InstanceRuntime[] = [];
 
 function newRuntime(
-  extra: { consoleSegmentBytes?: number; metadata?: MetadataEndpoints } = {},
+  extra: { consoleSegmentBytes?: number; metadata?: MetadataEndpoints; cgroups?: 'auto' | 'off' } = {},
 ): InstanceRuntime {
   const runtime = createProcessRuntime({
     home,
@@ -127,6 +127,25 @@ describe('process runtime', () => {
     await runtime.stop(instance.spec.instanceId);
     expect(existsSync(cpu)).toBe(false);
     expect(existsSync(memory)).toBe(false);
+  });
+
+  it('without cgroups, says the limits are not enforced and still samples and ends the whole tree', async () => {
+    const runtime = newRuntime({ cgroups: 'off' });
+    await runtime.recover();
+    const instance = await makeTestInstance(home, {
+      userData: new TextEncoder().encode('#!/bin/sh\nsleep 300 &\nsleep 300\n'),
+    });
+    await runtime.start(instance.spec);
+    await waitUntil(() => getJson(instance.url));
+    expect(observed(runtime, instance.spec.instanceId)?.limits).toEqual({
+      enforced: false,
+      reason: 'cgroups are turned off for this worker',
+    });
+    expect(await runtime.hostLimits()).toMatchObject({ enforced: false });
+    const usage = await waitUntil(() => observed(runtime, instance.spec.instanceId)?.usage);
+    expect(usage.memoryBytes).toBeGreaterThan(1024 * 1024);
+    await runtime.stop(instance.spec.instanceId);
+    expect(await processesWithEnv(workerIdEnv, workerId)).toEqual([]);
   });
 
   it('reboots by restarting the process tree, and stops with SIGTERM', async () => {
