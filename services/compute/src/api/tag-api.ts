@@ -55,7 +55,10 @@ export function createTagApi(deps: ApiDeps): TagApi {
         }
       }
       if (request.dryRun) throw dryRunOperation();
-      for (const r of records) await instances.update(r, (c) => ({ ...c, tags: merge(c.tags) }));
+      // Tags reach the worker's metadata service: a new generation.
+      for (const r of records) {
+        await instances.update(r, (c) => ({ ...c, tags: merge(c.tags), generation: c.generation + 1 }));
+      }
       return {};
     },
 
@@ -69,7 +72,7 @@ export function createTagApi(deps: ApiDeps): TagApi {
       for (const r of records) {
         await instances.update(r, (c) => {
           const tags = c.tags.filter(keep);
-          return tags.length === c.tags.length ? undefined : { ...c, tags };
+          return tags.length === c.tags.length ? undefined : { ...c, tags, generation: c.generation + 1 };
         });
       }
       return {};

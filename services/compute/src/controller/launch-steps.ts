@@ -174,7 +174,8 @@ export function createLaunchSteps(peers: Peers, instances: InstanceStore, region
         { networkInterfaceId: r.networkInterfaceId },
         { accountId: r.ownerId },
       );
-      return write(record, (c) => ({ ...c, publicIp }));
+      // The worker serves it (public-ipv4): a new generation so that it is told.
+      return write(record, (c) => ({ ...c, publicIp, generation: c.generation + 1 }));
     },
   };
 }

@@ -87,16 +87,14 @@ export function createWorkerHub(deps: WorkerHubDeps): WorkerHub {
         message: { case: 'desiredInstances', value: { full: false, instances: [desired(r)] } },
       });
     } else if (session.sent.has(instanceId)) {
+      // Newer than anything the worker was told of it, so that it acts on it.
+      const last = session.sent.get(instanceId) ?? 0n;
+      const generation = r && BigInt(r.generation) > last ? BigInt(r.generation) : last + 1n;
       session.sent.delete(instanceId);
       session.queue.push({
         message: {
           case: 'desiredInstances',
-          value: {
-            full: false,
-            instances: [
-              { instanceId, desiredState: 'terminated', generation: BigInt(r?.generation ?? 0) + 1n },
-            ],
-          },
+          value: { full: false, instances: [{ instanceId, desiredState: 'terminated', generation }] },
         },
       });
     }
