@@ -133,7 +133,10 @@ describe('an instance on a worker', () => {
     expect(output.length).toBe(64 * 1024);
     // Tags reach the worker (its metadata service serves them when allowed).
     await compute.client.createTags({ resources: [instanceId], tags: [{ key: 'role', value: 'web' }] });
-    await waitUntil(() => worker.desired.get(instanceId)?.tags.role === 'web', { timeoutMs: 5_000, message: 'tags told' });
+    await waitUntil(() => worker.desired.get(instanceId)?.tags.role === 'web', {
+      timeoutMs: 5_000,
+      message: 'tags told',
+    });
     const status = await compute.client.describeInstanceStatus({ instanceIds: [instanceId] });
     expect(status.instanceStatuses[0]?.systemStatus?.status).toBe('ok');
     expect(status.instanceStatuses[0]?.instanceStatus?.status).toBe('ok');
