@@ -14,7 +14,8 @@
  *
  *   NIMBUS_BUS_SERVERS=nats://nats-1:4222,... NIMBUS_BUS_REPLICAS=3 node deploy/ensure-stream.mjs
  *
- * Exit 0 when the stream has at least that many replicas, 1 otherwise.
+ * Exit 0 when the stream has at least that many replicas, 1 otherwise or
+ * when NATS still refuses after NIMBUS_BUS_WAIT seconds (default 60).
  */
 import { createRequire } from 'node:module';
 
@@ -37,25 +38,38 @@ if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
   process.exit(1);
 }
 
-try {
-  const bus = await openNatsEventBus({ servers, stream, replicas, connectTimeoutMs: 10_000 });
+/** Makes the stream or raises its replicas; the stream's replica count after. */
+async function ensure() {
+  const bus = await openNatsEventBus({ servers, stream, replicas, connectTimeoutMs: 5_000 });
   await bus.close();
-  const nc = await connect({ servers, timeout: 10_000 });
+  const nc = await connect({ servers, timeout: 5_000 });
   try {
     const jsm = await nc.jetstreamManager();
     const info = await jsm.streams.info(stream);
     if (info.config.num_replicas < replicas) {
       await jsm.streams.update(stream, { ...info.config, num_replicas: replicas });
     }
-    const now = await jsm.streams.info(stream);
-    console.log(
-      `ensure-stream: stream ${stream} has ${now.config.num_replicas} replica(s) on ${servers.join(', ')}`,
-    );
-    if (now.config.num_replicas < replicas) process.exitCode = 1;
+    return (await jsm.streams.info(stream)).config.num_replicas;
   } finally {
     await nc.close();
   }
-} catch (error) {
-  console.error(`ensure-stream: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+}
+
+// A cluster just started may not have elected its JetStream leader yet: try
+// again, a second apart, for NIMBUS_BUS_WAIT seconds (default 60).
+const deadline = Date.now() + Number(process.env.NIMBUS_BUS_WAIT ?? '60') * 1000;
+for (let attempt = 1; ; attempt++) {
+  try {
+    const now = await ensure();
+    console.log(`ensure-stream: stream ${stream} has ${now} replica(s) on ${servers.join(', ')}`);
+    process.exit(now >= replicas ? 0 : 1);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    if (Date.now() >= deadline) {
+      console.error(`ensure-stream: gave up after ${attempt} attempt(s): ${why}`);
+      process.exit(1);
+    }
+    console.error(`ensure-stream: attempt ${attempt}: ${why}; trying again`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
