@@ -6,14 +6,7 @@
  * send to, 502 when the target fails before its response starts; a failure
  * after that cuts the client connection, as the response cannot be finished.
  */
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  request,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { ActionSpec } from '../domain/actions.js';
 import { actionFor, type CompiledListener, chooseTargetGroup } from './compiled-listener.js';
 import type { TargetGroupRuntime } from './target-group-runtime.js';
@@ -34,19 +27,30 @@ const hopByHop = new Set([
   'upgrade',
   'http2-settings',
 ]);
+const forwardedHeaders = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port']);
 
-function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const named = headers.connection
-    ? headers.connection
+/**
+ * The headers to pass on, as a flat [name, value, ...] list straight from the
+ * raw ones (no object built per request): hop-by-hop headers and those the
+ * Connection header names are dropped, and so are `drop`.
+ */
+function passOn(
+  raw: readonly string[],
+  connection: string | undefined,
+  drop?: ReadonlySet<string>,
+): string[] {
+  const named = connection
+    ? connection
         .toLowerCase()
         .split(',')
         .map((s) => s.trim())
-    : [];
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || hopByHop.has(name) || named.includes(name)) continue;
-    out[name] = value;
+    : undefined;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.length < 20 ? name.toLowerCase() : name;
+    if (hopByHop.has(lower) || drop?.has(lower) || named?.includes(lower)) continue;
+    out.push(name, raw[i + 1] as string);
   }
   return out;
 }
@@ -111,15 +115,19 @@ function forward(
     elbAnswer(res, 503, 'Service Temporarily Unavailable');
     return;
   }
-  const headers = forwardHeaders(req.headers);
+  const headers = passOn(req.rawHeaders, req.headers.connection, forwardedHeaders);
   const client = req.socket.remoteAddress ?? '';
   const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
-  headers['x-forwarded-proto'] = 'http';
-  headers['x-forwarded-port'] = String(listenerPort);
+  headers.push(
+    'x-forwarded-for',
+    prior ? `${prior}, ${client}` : client,
+    'x-forwarded-proto',
+    'http',
+    'x-forwarded-port',
+    String(listenerPort),
+  );
   target.inFlight++;
-  const figures = target.counters.current();
-  figures.requestCount++;
+  target.counters.current().requestCount++;
   const started = now();
   let done = false;
   const outbound = request({
@@ -154,7 +162,7 @@ function forward(
     else if (status >= 400) f.target4xx++;
     else if (status >= 300) f.target3xx++;
     else if (status >= 200) f.target2xx++;
-    res.writeHead(status, answer.statusMessage, forwardHeaders(answer.headers));
+    res.writeHead(status, answer.statusMessage, passOn(answer.rawHeaders, answer.headers.connection));
     answer.pipe(res);
     answer.on('error', () => res.destroy());
     answer.on('aborted', () => res.destroy());

@@ -35,6 +35,8 @@ export class TargetGroupRuntime {
   readonly counters: TrafficCounters;
   readonly #options: TargetGroupRuntimeOptions;
   #roundRobin = 0;
+  /** routable() as of the last change of targets, health or draining (undefined: to be computed). */
+  #routable: TargetRuntime[] | undefined;
   #drainTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -46,6 +48,7 @@ export class TargetGroupRuntime {
 
   /** Makes the runtime match a new version of the record; unaffected targets keep their state and connections. */
   update(record: TargetGroupRecord, inUse: boolean): void {
+    this.#routable = undefined;
     const healthChanged = JSON.stringify(record.healthCheck) !== JSON.stringify(this.record.healthCheck);
     const wasInUse = this.inUse;
     this.record = record;
@@ -123,6 +126,7 @@ export class TargetGroupRuntime {
     if (epoch !== target.probeEpoch || this.#closed || this.targets.get(target.key) !== target) return;
     const transition = target.observe(outcome, h.healthyThreshold, h.unhealthyThreshold);
     if (!transition) return;
+    this.#routable = undefined;
     if (transition.to === 'healthy') this.#startSlowStart(target);
     this.#options.onTransition(this.record, target.record, transition);
   }
@@ -140,6 +144,11 @@ export class TargetGroupRuntime {
 
   /** The targets that may get traffic now. */
   routable(): TargetRuntime[] {
+    this.#routable ??= this.#computeRoutable();
+    return this.#routable;
+  }
+
+  #computeRoutable(): TargetRuntime[] {
     const live = [...this.targets.values()].filter((t) => !t.draining);
     if (!this.record.healthCheck.enabled) return live;
     const healthy = live.filter((t) => t.state === 'healthy');
