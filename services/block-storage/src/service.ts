@@ -11,9 +11,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createBlockStorageApi } from './api/block-storage-api.js';
+import { imageSnapshotUsers } from './api/image-snapshot-users.js';
 import { createChunkStore } from './chunk-store/index.js';
 import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
 import { createVolumeEvents } from './state/volume-events.js';
@@ -54,7 +56,19 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
       const deps = { store: context.store, bus: context.bus, config, storageRoot, now, volumeEvents };
       return {
         services: [
-          { service: BlockStorageService, impl: createBlockStorageApi(deps, files, lifecycle, snapshots) },
+          {
+            service: BlockStorageService,
+            impl: createBlockStorageApi(
+              deps,
+              files,
+              lifecycle,
+              snapshots,
+              // Where the region runs an image service, a snapshot behind an image stays.
+              context.endpoints.image
+                ? imageSnapshotUsers(context.connect(ImageService, 'image'))
+                : undefined,
+            ),
+          },
         ],
         async run() {
           await lifecycle.sweep();

@@ -11,7 +11,7 @@ import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
 import { createImportSnapshotApi } from './import-snapshot-api.js';
-import { createSnapshotApi } from './snapshot-api.js';
+import { createSnapshotApi, type SnapshotUsers } from './snapshot-api.js';
 import { createVolumeApi } from './volume-api.js';
 import { createVolumeAttachmentApi } from './volume-attachment-api.js';
 import { createVolumeModificationApi } from './volume-modification-api.js';
@@ -22,6 +22,7 @@ export function createBlockStorageApi(
   files: VolumeFiles,
   lifecycle: VolumeLifecycle,
   snapshots: SnapshotLifecycle,
+  snapshotUsers?: SnapshotUsers,
 ): ServiceImpl<typeof BlockStorageService> {
   return assembleService(
     BlockStorageService,
@@ -29,7 +30,7 @@ export function createBlockStorageApi(
     createVolumeModificationApi(deps, files, lifecycle),
     createVolumeTagApi(deps),
     createVolumeAttachmentApi(deps, lifecycle),
-    createSnapshotApi(deps, files, snapshots),
+    createSnapshotApi(deps, files, snapshots, snapshotUsers),
     createImportSnapshotApi(deps, snapshots),
   );
 }

@@ -7,7 +7,7 @@ import { errorCode, refusal } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
 import { describe, expect, it } from 'vitest';
 import { storageKeys } from '../state/storage-keys.js';
-import { accountA, useBlockStorageUnderTest } from '../testing/block-storage-under-test.js';
+import { accountA, accountB, useBlockStorageUnderTest } from '../testing/block-storage-under-test.js';
 
 // The service's clock runs this far ahead of the real one; tests move it past the 15-second rule.
 let skewMs = 0;
@@ -217,6 +217,25 @@ describe('snapshots over gRPC', () => {
       'InvalidVolume.NotFound',
     );
     expect((await describeOne(id))?.state).toBe('completed');
+
+    // Naming the snapshot's owner is for Nimbus services only: compute, making B's root volume from A's image.
+    const forB = { availabilityZone: 'nimbus-1a', snapshotId: id, snapshotOwnerId: accountA };
+    expect(await refusal(bs.otherAccount.createVolume(forB))).toEqual({
+      code: 'InvalidParameterValue',
+      message: "Only Nimbus services may make a volume from another account's snapshot (SnapshotOwnerId).",
+    });
+    const made = (await bs.asService.createVolume(forB, { accountId: accountB })).volume;
+    expect(made).toMatchObject({ ownerId: accountB, snapshotId: id, size: 1 });
+    await waitUntil(
+      async () =>
+        (await bs.otherAccount.describeVolumes({ volumeIds: [made?.volumeId ?? ''] })).volumes[0]?.state ===
+        'available',
+      { timeoutMs: 20_000 },
+    );
+    expect(await errorCode(bs.client.describeVolumes({ volumeIds: [made?.volumeId ?? ''] }))).toBe(
+      'InvalidVolume.NotFound',
+    );
+    expect(await checksum(made?.volumeId ?? '')).toBe(await checksum(volume));
   });
 
   it('filters by id, volume, status, owner and tag, and paginates', async () => {

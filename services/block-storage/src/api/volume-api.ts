@@ -118,13 +118,19 @@ export function createVolumeApi(
   };
 
   return {
-    async createVolume(request, { accountId }) {
+    async createVolume(request, { accountId, service }) {
       if (request.availabilityZone === '') throw missingParameter('AvailabilityZone');
       if (!deps.config.zones.includes(request.availabilityZone)) {
         throw invalidParameterValue(`Invalid availability zone: [${request.availabilityZone}]`);
       }
+      const snapshotOwner = request.snapshotOwnerId || accountId;
+      if (snapshotOwner !== accountId && !service) {
+        throw invalidParameterValue(
+          "Only Nimbus services may make a volume from another account's snapshot (SnapshotOwnerId).",
+        );
+      }
       const snapshot =
-        request.snapshotId === '' ? undefined : await usableSnapshot(accountId, request.snapshotId);
+        request.snapshotId === '' ? undefined : await usableSnapshot(snapshotOwner, request.snapshotId);
       if (snapshot && request.size !== 0 && request.size < snapshot.volumeSize) {
         throw invalidParameterValue(
           `Volume of ${request.size}GiB is too small for snapshot '${snapshot.snapshotId}'; minimum is ${snapshot.volumeSize}GiB`,
@@ -142,7 +148,16 @@ export function createVolumeApi(
       });
       const tags = tagsFor('volume', request.tagSpecifications);
       const digest = createHash('sha256')
-        .update(JSON.stringify([request.availabilityZone, spec, request.encrypted, tags, request.snapshotId]))
+        .update(
+          JSON.stringify([
+            request.availabilityZone,
+            spec,
+            request.encrypted,
+            tags,
+            request.snapshotId,
+            snapshotOwner,
+          ]),
+        )
         .digest('hex');
       if (request.clientToken) {
         const made = await earlier(accountId, request.clientToken, digest);

@@ -52,6 +52,20 @@ describe('RegisterImage', () => {
     });
   });
 
+  it('keeps the snapshot behind an image from being deleted until the image is deregistered', async () => {
+    const snapshot = await img.completedSnapshot(1);
+    const { imageId } = await img.client.registerImage({ name: 'holds its snapshot', ...rootOn(snapshot) });
+    expect(await refusal(img.storage.deleteSnapshot({ snapshotId: snapshot }))).toEqual({
+      code: 'InvalidSnapshot.InUse',
+      message: `The snapshot ${snapshot} is currently in use by ${imageId}`,
+    });
+    await img.client.deregisterImage({ imageId });
+    await img.storage.deleteSnapshot({ snapshotId: snapshot });
+    expect(await errorCode(img.storage.deleteSnapshot({ snapshotId: snapshot }))).toBe(
+      'InvalidSnapshot.NotFound',
+    );
+  });
+
   it('refuses names EC2 refuses, and a name the account already uses', async () => {
     for (const name of ['ab', 'x'.repeat(129), 'no*stars', 'naïve']) {
       expect(await errorCode(img.client.registerImage({ name, ...rootOn(snapshotId) }))).toBe(

@@ -24,7 +24,7 @@ import {
   hostServiceModule,
 } from '@nimbus/runtime';
 import { openEtcdStore, type Store } from '@nimbus/store';
-import { type EtcdServer, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
+import { type EtcdServer, freePort, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { createImageServiceModule, type ImageModuleOptions } from '../service.js';
 
@@ -71,6 +71,8 @@ export function useImageUnderTest(options: ImageUnderTestOptions = {}): ImageUnd
     | Pick<ImageUnderTest, 'client' | 'otherAccount' | 'asService' | 'storage' | 'storageAsService'>
     | undefined;
   let storageRoot = '';
+  /** Planned before either starts, as the region plans addresses: each service knows the other's. */
+  let imageAddress = '';
   let workDir = '';
   // The snapshot rule of block storage: 15 s between snapshots of one volume; each test snapshot has its own volume.
   const tokens = `token-a=${accountA},token-b=${accountB}`;
@@ -85,6 +87,8 @@ export function useImageUnderTest(options: ImageUnderTestOptions = {}): ImageUnd
         NIMBUS_AUTH_TOKENS: tokens,
         NIMBUS_SERVICE_TOKEN: serviceToken,
         NIMBUS_ENDPOINTS: JSON.stringify({ 'block-storage': storageHosted.address }),
+        // Where block storage expects it, to ask which images use a snapshot.
+        NIMBUS_LISTEN: imageAddress,
         NIMBUS_IMAGE_WORK_DIR: workDir,
         NIMBUS_PROVIDED_IMAGES: String(options.providedImages ?? false),
         ...options.env,
@@ -110,6 +114,7 @@ export function useImageUnderTest(options: ImageUnderTestOptions = {}): ImageUnd
     store = await openEtcdStore({ endpoints: [etcd.endpoint], namespace: `/t-${randomUUID()}` });
     bus = await openNatsEventBus({ servers: nats.endpoint });
     storageRoot = await mkdtemp(join(tmpdir(), 'nimbus-image-storage-'));
+    imageAddress = `127.0.0.1:${await freePort()}`;
     workDir = await mkdtemp(join(tmpdir(), 'nimbus-image-work-'));
     storageHosted = await hostServiceModule(createBlockStorageServiceModule(), {
       store,
@@ -120,6 +125,7 @@ export function useImageUnderTest(options: ImageUnderTestOptions = {}): ImageUnd
         NIMBUS_SERVICE_TOKEN: serviceToken,
         NIMBUS_STORAGE_ROOT: storageRoot,
         NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
+        NIMBUS_ENDPOINTS: JSON.stringify({ image: imageAddress }),
       },
     });
     await hostImage();
@@ -170,7 +176,7 @@ export function useImageUnderTest(options: ImageUnderTestOptions = {}): ImageUnd
       await waitUntil(
         async () =>
           (await storage.describeVolumes({ volumeIds: [volumeId] })).volumes[0]?.state === 'available',
-        { timeoutMs: 10_000 },
+        { timeoutMs: 30_000 },
       );
       const { snapshot } = await storage.createSnapshot({ volumeId });
       const snapshotId = snapshot?.snapshotId ?? '';
@@ -178,7 +184,7 @@ export function useImageUnderTest(options: ImageUnderTestOptions = {}): ImageUnd
         async () =>
           (await storage.describeSnapshots({ snapshotIds: [snapshotId] })).snapshots[0]?.state ===
           'completed',
-        { timeoutMs: 10_000 },
+        { timeoutMs: 30_000 },
       );
       return snapshotId;
     },
