@@ -21,4 +21,3 @@ export {
   type WatchOptions,
   type WriteResult,
 } from './store.js';
-export { describeStoreContract, type StoreUnderTest } from './store-contract.js';
