@@ -25,6 +25,17 @@ export const gatewayConfigSpec = {
     default: '',
     description: "the region's home directory",
   },
+  defaultAccount: {
+    env: 'NIMBUS_GATEWAY_DEFAULT_ACCOUNT',
+    default: '',
+    description:
+      "account given a ready-made access key in <NIMBUS_HOME>/gateway.json; default under a region (NIMBUS_HOME set): the account of the first NIMBUS_AUTH_TOKENS pair; 'none': no file",
+  },
+  authTokens: {
+    env: 'NIMBUS_AUTH_TOKENS',
+    default: '',
+    description: 'the region bearer tokens (token=account pairs), for the default account',
+  },
   throttle: {
     env: 'NIMBUS_GATEWAY_THROTTLE',
     default: '{}',
@@ -95,4 +106,15 @@ export function throttleLimitsOf(config: GatewayConfig): ThrottleLimits {
     limits[name as keyof ThrottleLimits] = limit;
   }
   return limits;
+}
+
+/** The account of the ready-made key and where the file goes, or undefined outside a region. */
+export function defaultKeyOf(config: GatewayConfig): { accountId: string; path: string } | undefined {
+  if (!config.home || config.defaultAccount === 'none') return undefined;
+  const accountId = config.defaultAccount || /=(\d{12})/.exec(config.authTokens)?.[1];
+  if (!accountId) return undefined;
+  if (!/^\d{12}$/.test(accountId)) {
+    throw problem(gatewayConfigSpec.defaultAccount, `must be twelve digits or 'none', got '${accountId}'`);
+  }
+  return { accountId, path: join(config.home, 'gateway.json') };
 }

@@ -17,10 +17,17 @@ import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_sto
 import type { Client, ServiceModule } from '@nimbus/runtime';
 import { cachedSecrets, createAccountStore } from './accounts/account-store.js';
 import { createAdminApi } from './accounts/admin-api.js';
+import { ensureDefaultKey, writeGatewayFile } from './accounts/default-key.js';
 import { loadOrCreateMasterKey } from './accounts/master-key.js';
 import { createSecretBox } from './accounts/secret-box.js';
 import { ec2Api } from './ec2/ec2-api.js';
-import { listenOf, masterKeyPathOf, readGatewayConfig, throttleLimitsOf } from './gateway-config.js';
+import {
+  defaultKeyOf,
+  listenOf,
+  masterKeyPathOf,
+  readGatewayConfig,
+  throttleLimitsOf,
+} from './gateway-config.js';
 import { createQueryHandler } from './http/query-handler.js';
 import type { DownstreamName } from './query/query-action.js';
 import { createSigningKeyCache } from './sigv4/signing-key.js';
@@ -86,6 +93,20 @@ export function createGatewayServiceModule(options: GatewayModuleOptions = {}): 
       const url = `http://${listen.host}:${(server.address() as AddressInfo).port}`;
       context.logger.info({ url, region: config.region }, 'gateway: AWS Query API listening');
       options.onListening?.(url);
+      const defaultKey = defaultKeyOf(config);
+      if (defaultKey) {
+        try {
+          const key = await ensureDefaultKey(accounts, defaultKey.accountId, defaultKey.path);
+          writeGatewayFile(defaultKey.path, { url, region: config.region, ...key });
+          context.logger.info(
+            { url, accountId: key.accountId, accessKeyId: key.accessKeyId, file: defaultKey.path },
+            'gateway: ready-made access key written (its secret is in the file only)',
+          );
+        } catch (error) {
+          server.close();
+          throw error;
+        }
+      }
       return {
         services: [{ service: GatewayAdminService, impl: createAdminApi(accounts) }],
         async close() {
