@@ -100,9 +100,9 @@ export function createInstanceStatusApi(deps: ApiDeps): StatusApi {
       if (request.dryRun) throw dryRunOperation();
       const named =
         ids.length > 0 ? (await instances.require(accountId, ids)).map((r) => r.value) : undefined;
-      const candidates = (named ?? (await instances.list(accountId)).map((r) => r.value)).filter(
-        (r) => request.includeAllInstances || r.state === 'running',
-      );
+      const all =
+        named ?? (await deps.cache?.list(accountId)) ?? (await instances.list(accountId)).map((r) => r.value);
+      const candidates = all.filter((r) => request.includeAllInstances || r.state === 'running');
       const workerByName = new Map(
         (await workers.list(computeKeys.workers())).map((w) => [w.value.workerName, w.value]),
       );

@@ -88,10 +88,10 @@ export function createTagApi(deps: ApiDeps): TagApi {
         'resource-type': (t) => t.resourceType,
       });
       if (request.dryRun) throw dryRunOperation();
-      const rows: Row[] = (await instances.list(accountId))
-        .flatMap((r) =>
-          r.value.tags.map((t) => ({ ...t, resourceId: r.value.instanceId, resourceType: 'instance' })),
-        )
+      const all =
+        (await deps.cache?.list(accountId)) ?? (await instances.list(accountId)).map((r) => r.value);
+      const rows: Row[] = all
+        .flatMap((r) => r.tags.map((t) => ({ ...t, resourceId: r.instanceId, resourceType: 'instance' })))
         .filter(matches)
         .sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.key.localeCompare(b.key));
       const page = pageOf(rows, (t) => `${t.resourceId}/${t.key}`, {
