@@ -1,4 +1,8 @@
-import { createEmbeddedEventBus } from './embedded-event-bus.js';
+import { createEmbeddedEventBus, type EmbeddedEventBus } from './embedded-event-bus.js';
 import { describeEventBusContract } from './event-bus-contract.js';
 
-describeEventBusContract('EmbeddedEventBus', async () => createEmbeddedEventBus());
+describeEventBusContract(
+  'EmbeddedEventBus',
+  async () => createEmbeddedEventBus(),
+  async (bus, durable) => (bus as EmbeddedEventBus).durableNames().includes(durable),
+);

@@ -49,6 +49,9 @@ export class EmbeddedEventBus implements EventBus, EventLog {
   private readonly recentIds = new Map<string, { sequence: number; at: number }>();
   private readonly durables = new Map<string, EmbeddedDurable>();
   private readonly subscriptions = new Set<Subscription>();
+  /** Open subscriptions per durable name, and the timers that forget idle durables that asked to expire. */
+  private readonly active = new Map<string, number>();
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   constructor(options: EmbeddedEventBusOptions = {}) {
@@ -94,9 +97,33 @@ export class EmbeddedEventBus implements EventBus, EventLog {
       durable = new EmbeddedDurable(this, config, resolved.startAt);
       this.durables.set(resolved.durable, durable);
     }
+    clearTimeout(this.expiries.get(resolved.durable));
+    this.expiries.delete(resolved.durable);
+    this.active.set(resolved.durable, (this.active.get(resolved.durable) ?? 0) + 1);
     const subscription = this.startSubscription(durable, resolved);
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /** The durables the bus keeps, for inspection. */
+  durableNames(): string[] {
+    return [...this.durables.keys()];
+  }
+
+  /** One subscription of the durable ended; the last one starts its expiry, if it asked for one. */
+  private released(name: string, expireAfterIdleMs: number | undefined): void {
+    const left = (this.active.get(name) ?? 1) - 1;
+    this.active.set(name, left);
+    if (left > 0 || expireAfterIdleMs === undefined || this.closed) return;
+    const timer = setTimeout(() => {
+      this.expiries.delete(name);
+      if ((this.active.get(name) ?? 0) > 0) return;
+      this.durables.get(name)?.dispose();
+      this.durables.delete(name);
+      this.active.delete(name);
+    }, expireAfterIdleMs);
+    timer.unref();
+    this.expiries.set(name, timer);
   }
 
   async close(): Promise<void> {
@@ -120,10 +147,19 @@ export class EmbeddedEventBus implements EventBus, EventLog {
 
   private startSubscription(durable: EmbeddedDurable, options: ResolvedSubscribeOptions): Subscription {
     const stop = new AbortController();
+    const stopped = new Promise<void>((resolve) =>
+      stop.signal.addEventListener(
+        'abort',
+        () => {
+          this.released(options.durable, options.expireAfterIdleMs);
+          resolve();
+        },
+        { once: true },
+      ),
+    );
     const onAbort = () => stop.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) stop.abort();
-    const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
     const loop = async () => {
       while (!stop.signal.aborted) {
         const taken = durable.take();

@@ -33,7 +33,14 @@ function recorder(behaviour: (delivered: DeliveredEvent) => Promise<void> = asyn
 
 const WAIT = { timeoutMs: 15_000 };
 
-export function describeEventBusContract(name: string, factory: () => Promise<EventBus>): void {
+/** Whether the bus still keeps a durable (implementation-specific, for the expiry test). */
+export type DurableProbe = (bus: EventBus, durable: string) => Promise<boolean>;
+
+export function describeEventBusContract(
+  name: string,
+  factory: () => Promise<EventBus>,
+  durableExists: DurableProbe,
+): void {
   describe(`${name} (event bus contract)`, () => {
     let bus: EventBus;
     let domain: string;
@@ -324,6 +331,31 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       await expect(
         bus.subscribe({ durable: 'has.dot', subjects: [subject('x', '*')], handler }),
       ).rejects.toThrow(InvalidDurableNameError);
+    });
+
+    it('forgets a durable left idle for its expiry, so a watcher leaves nothing behind', async () => {
+      await open();
+      const name = durable('watcher');
+      const first = recorder();
+      const watching = await bus.subscribe({
+        durable: name,
+        subjects: [subject('instance', '*')],
+        handler: first.handler,
+        expireAfterIdleMs: 1_000,
+      });
+      await bus.publish({ subject: subject('instance', 'started'), id: 'seen' });
+      await waitUntil(() => first.deliveries.length === 1, WAIT);
+      await watching.close();
+      await bus.publish({ subject: subject('instance', 'stopped'), id: 'while-idle' });
+      expect(await durableExists(bus, name)).toBe(true);
+      await waitUntil(async () => !(await durableExists(bus, name)), { timeoutMs: 20_000, intervalMs: 200 });
+
+      // Subscribing again starts afresh at new events: what came while it was idle is gone with it.
+      const again = recorder();
+      await bus.subscribe({ durable: name, subjects: [subject('instance', '*')], handler: again.handler });
+      await bus.publish({ subject: subject('instance', 'rebooted'), id: 'after' });
+      await waitUntil(() => again.deliveries.length >= 1, WAIT);
+      expect(again.deliveries.map((d) => d.event.id)).toEqual(['after']);
     });
 
     it('refuses to publish once closed', async () => {

@@ -87,6 +87,12 @@ export interface SubscribeOptions {
   startAt?: StartPosition;
   /** Aborting closes the subscription. */
   signal?: AbortSignal;
+  /**
+   * Forget the durable (its cursor and unacked events) once nobody has
+   * subscribed to it for this long: for watchers such as `nimbus events`,
+   * which must not leave a consumer behind. Default: kept for good.
+   */
+  expireAfterIdleMs?: number;
 }
 
 export interface Subscription {

@@ -60,6 +60,9 @@ async function ensureConsumer(context: NatsSubscriptionContext, options: Resolve
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: options.startAt === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
+      ...(options.expireAfterIdleMs === undefined
+        ? {}
+        : { inactive_threshold: nanos(options.expireAfterIdleMs) }),
       ...settings,
     });
   } else {

@@ -22,12 +22,16 @@ export interface ResolvedSubscribeOptions {
   maxDeliver: number;
   startAt: StartPosition;
   signal: AbortSignal | undefined;
+  expireAfterIdleMs: number | undefined;
 }
 
 export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubscribeOptions {
   validateDurable(options.durable);
   const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   if (!(ackWaitMs > 0)) throw new RangeError(`ackWaitMs must be positive, got ${ackWaitMs}`);
+  if (options.expireAfterIdleMs !== undefined && !(options.expireAfterIdleMs > 0)) {
+    throw new RangeError(`expireAfterIdleMs must be positive, got ${options.expireAfterIdleMs}`);
+  }
   const maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
   if (maxDeliver !== -1 && !(Number.isInteger(maxDeliver) && maxDeliver >= 1)) {
     throw new RangeError(`maxDeliver must be a positive integer or -1, got ${maxDeliver}`);
@@ -40,6 +44,7 @@ export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubs
     maxDeliver,
     startAt: options.startAt ?? 'new',
     signal: options.signal,
+    expireAfterIdleMs: options.expireAfterIdleMs,
   };
 }
 
