@@ -235,6 +235,10 @@ export function checkCompose(text: string, options: ComposeCheckOptions = {}): s
   }
 
   for (const [name, service] of Object.entries(services)) {
+    const files = [...commandOf(service), ...commandOf({ command: service.healthcheck?.test ?? [] })];
+    for (const file of files.filter((arg) => /^deploy\/[\w./-]+$/.test(arg))) {
+      if (!existsSync(join(root, file))) problems.push(`${name}: runs ${file}, which does not exist`);
+    }
     for (const dependency of dependsOn(service)) {
       if (!names.has(dependency))
         problems.push(`${name}: depends_on names ${dependency}, which is no service`);
