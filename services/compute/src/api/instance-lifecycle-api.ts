@@ -154,7 +154,13 @@ export function createInstanceLifecycleApi(deps: ApiDeps): LifecycleApi {
         context,
         records,
         stopOutcome,
-        (c) => ({ ...c, ...userReason(), desired: 'stopped', forceStop: request.force }),
+        (c) => ({
+          ...c,
+          ...userReason(),
+          desired: 'stopped',
+          desiredSince: deps.now(),
+          forceStop: request.force,
+        }),
         'stopped',
       );
       return { stoppingInstances };
@@ -195,7 +201,7 @@ export function createInstanceLifecycleApi(deps: ApiDeps): LifecycleApi {
           if (c.disableApiTermination) {
             throw operationNotPermitted(`The instance '${c.instanceId}' may not be terminated.`);
           }
-          return { ...c, ...userReason(), desired: 'terminated' };
+          return { ...c, ...userReason(), desired: 'terminated', desiredSince: deps.now() };
         },
         'terminated',
       );

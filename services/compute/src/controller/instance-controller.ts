@@ -80,6 +80,7 @@ export function createInstanceReconciler(deps: InstanceControllerDeps) {
             ...c,
             failure: { code, message: `${code}: ${message}` },
             desired: 'terminated',
+            desiredSince: deps.now(),
             generation: c.generation + 1,
           },
     );
@@ -167,9 +168,15 @@ export function createInstanceReconciler(deps: InstanceControllerDeps) {
         ...c,
         ...reason,
         desired: 'terminated',
+        desiredSince: deps.now(),
       }));
     } else {
-      await transition(record, 'running', 'stopping', (c) => ({ ...c, ...reason, desired: 'stopped' }));
+      await transition(record, 'running', 'stopping', (c) => ({
+        ...c,
+        ...reason,
+        desired: 'stopped',
+        desiredSince: deps.now(),
+      }));
     }
     return { requeueAfterMs: 0 };
   };
@@ -180,7 +187,11 @@ export function createInstanceReconciler(deps: InstanceControllerDeps) {
     const worker = await workerOf(r);
     if (!worker) return false;
     const seen = await currentRun(r);
-    if (!seen) return worker.ready && r.startedAt !== undefined;
+    if (!seen) {
+      // Told to run but not reported yet: give the worker its stop grace (and a little) to say what it did.
+      const since = r.desiredSince ?? 0;
+      return worker.ready && deps.now() - since < config.stopTimeout + 5_000;
+    }
     return seen.phase === 'running' || seen.phase === 'starting';
   };
 

@@ -89,6 +89,7 @@ export function createWorkerReconciler(deps: WorkerMonitorDeps) {
           ...c,
           lost: true,
           desired: 'terminated',
+          desiredSince: deps.now(),
           failure,
           generation: c.generation + 1,
         };

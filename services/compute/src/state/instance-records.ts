@@ -88,6 +88,8 @@ export interface InstanceRecord {
 
   // What the user wants now.
   desired: DesiredState;
+  /** When `desired` last changed to stopped or terminated (epoch ms): how long the worker has had to act. */
+  desiredSince?: number;
   /** Force on the last stop: SIGKILL at once. */
   forceStop: boolean;
   rebootGeneration: number;
