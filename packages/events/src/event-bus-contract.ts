@@ -343,19 +343,19 @@ export function describeEventBusContract(
         handler: first.handler,
         expireAfterIdleMs: 1_000,
       });
-      await bus.publish({ subject: subject('instance', 'started'), id: 'seen' });
+      await bus.publish({ subject: subject('instance', 'started'), id: `${domain}-seen` });
       await waitUntil(() => first.deliveries.length === 1, WAIT);
       await watching.close();
-      await bus.publish({ subject: subject('instance', 'stopped'), id: 'while-idle' });
+      await bus.publish({ subject: subject('instance', 'stopped'), id: `${domain}-while-idle` });
       expect(await durableExists(bus, name)).toBe(true);
       await waitUntil(async () => !(await durableExists(bus, name)), { timeoutMs: 20_000, intervalMs: 200 });
 
       // Subscribing again starts afresh at new events: what came while it was idle is gone with it.
       const again = recorder();
       await bus.subscribe({ durable: name, subjects: [subject('instance', '*')], handler: again.handler });
-      await bus.publish({ subject: subject('instance', 'rebooted'), id: 'after' });
+      await bus.publish({ subject: subject('instance', 'rebooted'), id: `${domain}-after` });
       await waitUntil(() => again.deliveries.length >= 1, WAIT);
-      expect(again.deliveries.map((d) => d.event.id)).toEqual(['after']);
+      expect(again.deliveries.map((d) => d.event.id)).toEqual([`${domain}-after`]);
     });
 
     it('refuses to publish once closed', async () => {
