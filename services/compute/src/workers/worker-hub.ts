@@ -252,16 +252,21 @@ export function createWorkerHub(deps: WorkerHubDeps): WorkerHub {
     await cache.synced();
     const registered = await registerWorker(store, register, config.workerLeaseTtl, deps.now);
     if (!registered.wasReady) {
-      await publishWorkerReadiness(
-        { bus: deps.bus, logger },
-        register.workerName,
-        true,
-        registered.revision,
-        {
-          zone: register.zone,
-          runtime: register.runtime,
-        },
-      );
+      const sink = { bus: deps.bus, logger };
+      await publishWorkerReadiness(sink, register.workerName, true, registered.revision, {
+        zone: register.zone,
+        runtime: register.runtime,
+      });
+      // Its running instances' system status checks pass again.
+      for (const r of cache.values()) {
+        if (r.workerName !== register.workerName || r.state !== 'running') continue;
+        await publishStatusChange(
+          sink,
+          { instanceId: r.instanceId, accountId: r.ownerId },
+          { systemStatus: 'ok', previous: 'impaired' },
+          registered.revision,
+        );
+      }
     }
     sessions.get(register.workerName)?.end('replaced by a new stream');
     const queue = new MessageQueue<Outbound>();
