@@ -5,6 +5,9 @@
  * backends (one node process): requests per second, and the p99 latency each
  * adds over going to a backend directly. Each proxy is its own process with
  * one thread. Rounds rotate the order; figures are medians of the rounds.
+ * As rates swing with whatever else the shared host runs, each proxy's CPU
+ * time per request (user + system, from /proc) is reported too: it does not
+ * depend on how much CPU the proxy got.
  *
  * Then failover: with checks every 2 s and 2 failures to go unhealthy on both
  * sides, one of three backends (each its own process) is killed while a client
@@ -16,7 +19,7 @@
  * Run: cd /work/main && node --conditions=nimbus-source --import tsx services/load-balancer/bench/http-data-plane.bench.ts
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +115,7 @@ async function startProxies(targets: string[], inter: string) {
   await waitHttp(proxyIps.haproxy, ports.haproxy);
   return {
     ports,
+    pids: { ours: ours.child.pid ?? 0, haproxy: haproxy.pid ?? 0, minimal: minimal.child.pid ?? 0 },
     stop() {
       for (const c of [ours.child, minimal.child, haproxy]) c.kill('SIGKILL');
     },
@@ -136,6 +140,13 @@ async function waitHttp(host: string, port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${host}:${port} does not answer`);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  if (pid === 0) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function ms(value: string, unit: string): number {
@@ -168,23 +179,32 @@ async function throughput() {
   };
   const sides: Side[] = ['direct', 'ours', 'haproxy', 'minimal'];
   for (const side of sides) await waitHttp(...address[side]);
-  const results: Record<Side, { rps: number[]; p99: number[] }> = {
-    direct: { rps: [], p99: [] },
-    ours: { rps: [], p99: [] },
-    haproxy: { rps: [], p99: [] },
-    minimal: { rps: [], p99: [] },
+  const results: Record<Side, { rps: number[]; p99: number[]; cpuUs: number[] }> = {
+    direct: { rps: [], p99: [], cpuUs: [] },
+    ours: { rps: [], p99: [], cpuUs: [] },
+    haproxy: { rps: [], p99: [], cpuUs: [] },
+    minimal: { rps: [], p99: [], cpuUs: [] },
   };
+  // One unmeasured run each first: the Node proxies' code is compiled under load.
+  for (const side of sides) await wrk(...address[side]);
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < sides.length; i++) {
       const side = sides[(i + round) % sides.length] as Side;
+      const pid = side === 'direct' ? 0 : proxies.pids[side];
+      const before = cpuSeconds(pid);
       const r = await wrk(...address[side]);
       results[side].rps.push(r.rps);
       results[side].p99.push(r.p99);
+      results[side].cpuUs.push(((cpuSeconds(pid) - before) * 1e6) / (r.rps * 3));
     }
   }
   proxies.stop();
   backends.child.kill('SIGKILL');
-  const m = (side: Side) => ({ rps: median(results[side].rps), p99: median(results[side].p99) });
+  const m = (side: Side) => ({
+    rps: median(results[side].rps),
+    p99: median(results[side].p99),
+    cpuUs: median(results[side].cpuUs),
+  });
   return { direct: m('direct'), ours: m('ours'), haproxy: m('haproxy'), minimal: m('minimal') };
 }
 
@@ -252,6 +272,20 @@ reportBench({
       baseline: t.minimal.rps,
       baselineName: 'minimal node:http pass-through',
       goal: { minRatio: 0.75 },
+    },
+    {
+      name: 'proxy CPU per request vs HAProxy',
+      unit: 'us',
+      value: t.ours.cpuUs,
+      baseline: t.haproxy.cpuUs,
+      baselineName: 'HAProxy, nbthread 1',
+    },
+    {
+      name: 'proxy CPU per request vs minimal node:http proxy',
+      unit: 'us',
+      value: t.ours.cpuUs,
+      baseline: t.minimal.cpuUs,
+      baselineName: 'minimal node:http pass-through',
     },
     {
       name: 'added p99 latency vs HAProxy',

@@ -242,6 +242,14 @@ describe('the HTTP data plane', () => {
     await listen(arn, 8080, tg);
     await allHealthy(tg, 2);
     await answering(address, 8080);
+    const events: { state: string; reason: string; target: { id: string } }[] = [];
+    const subscription = await lb.bus.subscribe({
+      durable: 'test-health-events',
+      subjects: ['nimbus.loadbalancing.target.health-changed'],
+      handler: async ({ event }) => {
+        events.push(JSON.parse(event.detailJson));
+      },
+    });
     const sick = backends[0] as Backend;
     sick.healthStatus = 500;
     const failedAt = Date.now();
@@ -264,6 +272,36 @@ describe('the HTTP data plane', () => {
     await allHealthy(tg, 2);
     for (let i = 0; i < 10; i++) await get(address, 8080, '/x');
     expect(sick.hits).toBe(5);
+    // Each transition was published.
+    await waitUntil(() => events.filter((e) => e.target.id === sick.ip).length >= 2);
+    await subscription.close();
+    expect(events.filter((e) => e.target.id === sick.ip).map((e) => [e.state, e.reason])).toEqual([
+      ['unhealthy', 'Target.ResponseCodeMismatch'],
+      ['healthy', ''],
+    ]);
+  });
+
+  it('ramps a new target up during slow start', async () => {
+    const backends = await Promise.all(['m', 'n'].map((n) => backend(n)));
+    const { arn, address } = await loadBalancer('slow');
+    // 30 s of slow start is 1.5 s here.
+    const tg = await group('slow', backends, { 'slow_start.duration_seconds': '30' });
+    await listen(arn, 8080, tg);
+    await allHealthy(tg, 2);
+    await answering(address, 8080);
+    const late = await backend('late');
+    await lb.client.registerTargets({ targetGroupArn: tg, targets: [{ id: late.ip, port: late.port }] });
+    await allHealthy(tg, 3);
+    const healthyAt = Date.now();
+    for (let i = 0; i < 60; i++) await get(address, 8080, '/x');
+    const early = late.hits;
+    // Under a fair share (20 of 60) while it ramps up.
+    expect(Date.now() - healthyAt).toBeLessThan(1500);
+    expect(early).toBeLessThan(12);
+    await waitUntil(() => Date.now() - healthyAt > 1600);
+    late.hits = 0;
+    for (let i = 0; i < 60; i++) await get(address, 8080, '/x');
+    expect(late.hits).toBe(20);
   });
 
   it('fails open when every target is unhealthy, answers 503 with none and 502 for a target that fails', async () => {
