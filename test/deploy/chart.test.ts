@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
-import { type Chart, checkChart, readChart } from './chart-check.js';
+import { parse, parseDocument } from 'yaml';
+import { type Chart, chartDir, checkChart, readChart } from './chart-check.js';
 import { servicePackages } from './service-packages.js';
 
 const chart = readChart();
@@ -28,6 +30,14 @@ describe('deploy/helm/nimbus', () => {
       expect.arrayContaining(['_helpers.tpl', 'services.yaml', 'workers.yaml', 'etcd.yaml', 'nats.yaml']),
     );
     expect(checkChart(chart)).toEqual([]);
+  });
+
+  it('has a Chart.yaml helm 3 installs: apiVersion v2, its folder name, a semantic version', () => {
+    const meta = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(meta.apiVersion).toBe('v2');
+    expect(meta.name).toBe(basename(chartDir));
+    expect(String(meta.version)).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(meta.type).toBe('application');
   });
 });
 
