@@ -24,7 +24,7 @@ interface Backend {
   port: number;
   server: Server;
   hits: number;
-  /** What GET /health answers. */
+  /** What GET /health answers; 0: it never answers. */
   healthStatus: number;
   /** Milliseconds before answering other paths. */
   delayMs: number;
@@ -58,7 +58,7 @@ async function backend(name: string): Promise<Backend> {
   };
   b.server.on('request', (req, res) => {
     if (req.url === '/health') {
-      res.writeHead(b.healthStatus).end();
+      if (b.healthStatus !== 0) res.writeHead(b.healthStatus).end();
       return;
     }
     b.hits++;
@@ -338,6 +338,16 @@ describe('the HTTP data plane', () => {
       return h?.targetHealth?.reason === 'Target.FailedHealthChecks';
     });
     expect((await get(address, 8082, '/')).status).toBe(502);
+
+    // A health path that never answers: unhealthy with Target.Timeout.
+    const silent = await backend('silent');
+    silent.healthStatus = 0;
+    const slow = await group('silent', [silent]);
+    await listen(arn, 8083, slow);
+    await waitUntil(async () => {
+      const [h] = (await lb.client.describeTargetHealth({ targetGroupArn: slow })).targetHealthDescriptions;
+      return h?.targetHealth?.state === 'unhealthy' && h.targetHealth.reason === 'Target.Timeout';
+    });
   });
 
   it('lets in-flight requests of a deregistered target finish while new ones go elsewhere', async () => {
