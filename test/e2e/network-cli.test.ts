@@ -1,4 +1,5 @@
 import { runCli } from '@nimbus/cli';
+import { waitUntil } from '@nimbus/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RegionProcess, startRegionProcess } from './region-process.js';
 
@@ -46,5 +47,49 @@ describe('network through the CLI against `pnpm start`', () => {
 
     expect((await nimbus('delete-key-pair', '--key-name', 'demo')).code).toBe(0);
     expect(JSON.parse((await nimbus('describe-key-pairs')).out).keyPairs ?? []).toEqual([]);
+  });
+
+  it('follows the events a change publishes, until stopped', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const following = runCli(['events', '--subject', 'nimbus.network.security-group.>'], {
+      stdout: (text) => lines.push(text),
+      stderr: (text) => lines.push(text),
+      env: { NIMBUS_HOME: region.home },
+      signal: stop.signal,
+    });
+    const group = JSON.parse(
+      (await nimbus('create-security-group', '--group-name', 'followed', '--description', 'watched')).out,
+    ) as { groupId: string };
+    // The follower starts at new events: repeat the change until it has seen one (its consumer may start late).
+    let attempts = 0;
+    await waitUntil(
+      async () => {
+        const port = 8000 + attempts++;
+        const permissions = [
+          { ipProtocol: 'tcp', fromPort: port, toPort: port, ipRanges: [{ cidrIp: '127.0.0.0/8' }] },
+        ];
+        const authorized = await nimbus(
+          'authorize-security-group-ingress',
+          '--group-id',
+          group.groupId,
+          '--ip-permissions',
+          JSON.stringify(permissions),
+        );
+        expect(authorized.err).toBe('');
+        return lines.some((line) => line.includes(group.groupId));
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    stop.abort();
+    expect(await following).toBe(0);
+    const seen = JSON.parse(lines.find((line) => line.includes(group.groupId)) ?? '{}') as Record<
+      string,
+      string
+    >;
+    expect(seen).toMatchObject({
+      subject: 'nimbus.network.security-group.rules-changed',
+      resource: group.groupId,
+    });
   });
 });

@@ -5,6 +5,7 @@
 import { type DescService, toJson } from '@bufbuild/protobuf';
 import { checkHealth, createClient, isRemoteError } from '@nimbus/runtime';
 import { loadRegion, resolveConnection } from './connection.js';
+import { followEvents } from './events.js';
 import { overviewHelp, verbHelp } from './help.js';
 import { adminServices, knownServices } from './known-services.js';
 import { type OutputFormat, render } from './output.js';
@@ -17,6 +18,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C: ends what runs until stopped (`nimbus events`). */
+  signal?: AbortSignal;
 }
 
 /** Exit codes as the AWS CLI uses them: 252 bad usage, 254 the service answered with an error. */
@@ -41,6 +44,7 @@ export async function runCli(
       return 0;
     }
     if (args.verb === 'status') return await status(io, format);
+    if (args.verb === 'events') return await followEvents(args, format, io);
     const verb = verbs.get(args.verb);
     if (!verb) {
       const near = similarVerbs(verbs.keys(), args.verb);

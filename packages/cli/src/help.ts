@@ -48,6 +48,7 @@ export function overviewHelp(verbs: Iterable<string>): string {
     '',
     'Built-in commands:',
     '  status       health of every service of the running region',
+    "  events       follow the region's events until Ctrl-C (--subject nimbus.compute.> ..., --from-start)",
     '  wait         wait <waiter> [options]: instance-running, instance-stopped, instance-terminated,',
     '               instance-exists, instance-status-ok, system-status-ok (--delay s, --max-attempts n)',
     '  help         this text; `nimbus <command> help` for one command',

@@ -6,6 +6,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
 import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
 import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
+import { LoadBalancingService } from '@nimbus/api/gen/nimbus/loadbalancing/v1/load_balancing_service_pb';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 
@@ -24,6 +25,8 @@ export const knownServices: readonly DescService[] = [
   BlockStorageService,
   withoutActions(ImageService, ['CreateTags', 'DeleteTags']),
   withoutActions(ComputeService, ['CreateTags', 'DeleteTags']),
+  // ELBv2's DescribeTags takes ARNs, not EC2's filters: gRPC-only beside compute's describe-tags.
+  withoutActions(LoadBalancingService, ['DescribeTags']),
 ];
 
 /** `nimbus admin <verb>`: the region's accounts and the access keys of the AWS API (the gateway). */
