@@ -29,45 +29,68 @@ function scalarText(value: unknown): string | undefined {
   return typeof value === 'string' && text === '' ? undefined : escapeXml(text);
 }
 
-function element(name: string, inner: string): string {
-  return `<${name}>${inner}</${name}>`;
-}
-
 type Shape = Record<string, unknown>;
 
-function fieldXml(desc: DescMessage, field: DescField, value: unknown): string {
-  // `outer/inner`: EC2 wraps the value (or each item of a list) in one more element.
-  const [name, inner] = responseName(desc, field).split('/') as [string, string | undefined];
-  const wrap = (text: string) => (inner ? element(inner, text) : text);
+/** How one field is written, worked out once per field (names are the costly part). */
+interface FieldPlan {
+  field: DescField;
+  localName: string;
+  open: string;
+  close: string;
+  /** `outer/inner`: EC2 wraps the value (or each item of a list) in one more element. */
+  innerOpen: string;
+  innerClose: string;
+}
+
+const plans = new WeakMap<DescMessage, FieldPlan[]>();
+
+function planOf(desc: DescMessage): FieldPlan[] {
+  let plan = plans.get(desc);
+  if (!plan) {
+    plan = desc.fields.map((field) => {
+      const [name, inner] = responseName(desc, field).split('/') as [string, string | undefined];
+      return {
+        field,
+        localName: field.localName,
+        open: `<${name}>`,
+        close: `</${name}>`,
+        innerOpen: inner ? `<${inner}>` : '',
+        innerClose: inner ? `</${inner}>` : '',
+      };
+    });
+    plans.set(desc, plan);
+  }
+  return plan;
+}
+
+function fieldXml(plan: FieldPlan, value: unknown): string {
+  const { field, open, close, innerOpen, innerClose } = plan;
   switch (field.fieldKind) {
     case 'scalar': {
       const text = scalarText(value);
-      return text === undefined ? '' : element(name, wrap(text));
+      return text === undefined ? '' : open + innerOpen + text + innerClose + close;
     }
     case 'enum': {
       const enumValue = field.enum.values.find((v) => v.number === value);
-      return enumValue ? element(name, escapeXml(enumValue.localName)) : '';
+      return enumValue ? open + escapeXml(enumValue.localName) + close : '';
     }
     case 'message':
       if (value === undefined) return '';
       if (field.message.typeName === 'google.protobuf.Timestamp') {
-        return element(name, timestampDate(value as Timestamp).toISOString());
+        return open + timestampDate(value as Timestamp).toISOString() + close;
       }
-      return element(name, messageXml(field.message, value as Shape));
+      return open + messageXml(field.message, value as Shape) + close;
     case 'list': {
       const items = value as unknown[];
       if (items.length === 0) return '';
-      const xml = items
-        .map((item) =>
-          element(
-            'item',
-            field.listKind === 'message'
-              ? messageXml(field.message, item as Shape)
-              : wrap(scalarText(item) ?? ''),
-          ),
-        )
-        .join('');
-      return element(name, xml);
+      let xml = open;
+      for (const item of items) {
+        xml +=
+          field.listKind === 'message'
+            ? `<item>${messageXml(field.message, item as Shape)}</item>`
+            : `<item>${innerOpen}${scalarText(item) ?? ''}${innerClose}</item>`;
+      }
+      return xml + close;
     }
     case 'map':
       return '';
@@ -77,6 +100,6 @@ function fieldXml(desc: DescMessage, field: DescField, value: unknown): string {
 /** The elements of a message's set fields, in field order. */
 export function messageXml(desc: DescMessage, message: Shape): string {
   let xml = '';
-  for (const field of desc.fields) xml += fieldXml(desc, field, message[field.localName]);
+  for (const plan of planOf(desc)) xml += fieldXml(plan, message[plan.localName]);
   return xml;
 }

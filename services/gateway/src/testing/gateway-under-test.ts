@@ -26,7 +26,7 @@ import {
   hostServiceModule,
 } from '@nimbus/runtime';
 import { openEtcdStore, type Store } from '@nimbus/store';
-import { type EtcdServer, freePort, type NatsServer, startEtcd, startNats } from '@nimbus/testkit';
+import { freePort, startEtcd, startNats } from '@nimbus/testkit';
 import { createWorkerServiceModule } from '@nimbus/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { createGatewayServiceModule } from '../service.js';
@@ -58,24 +58,33 @@ export interface GatewayUnderTestOptions {
   throttle?: string;
   /** Also image, compute and one worker (fake runtime) in nimbus-1a, for the instance actions. */
   compute?: boolean;
+  /** vCPUs the worker offers (default 8; 2 GiB of memory each). */
+  workerVcpus?: number;
 }
 
-export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): GatewayUnderTest {
-  let etcd: EtcdServer | undefined;
-  let nats: NatsServer | undefined;
+export interface StartedGateway extends GatewayUnderTest {
+  /** host:port of each hosted service's gRPC server. */
+  addresses: Readonly<Record<string, string>>;
+  /** The region's service token: a gRPC client holding it may act for any account. */
+  serviceToken: string;
+  stop(): Promise<void>;
+}
+
+/** Starts everything (servers, services, gateway, two keyed accounts); `stop` undoes it all. */
+export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {}): Promise<StartedGateway> {
+  const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
   const stores: Store[] = [];
   const buses: EventBus[] = [];
   const hosted = new Map<string, HostedService>();
-  let dir = '';
-  let running: Omit<GatewayUnderTest, 'ec2' | 'stopService'> | undefined;
   const clients: EC2Client[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'nimbus-gateway-'));
+  let admin: Client<typeof GatewayAdminService> | undefined;
 
   const host = async (
     name: string,
     module: Parameters<typeof hostServiceModule>[0],
     env: Record<string, string>,
   ): Promise<HostedService> => {
-    if (!etcd || !nats) throw new Error('no servers');
     const store = await openEtcdStore({ endpoints: [etcd.endpoint], namespace: `/t-${randomUUID()}` });
     const bus = await openNatsEventBus({ servers: nats.endpoint });
     stores.push(store);
@@ -90,12 +99,23 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
     return service;
   };
 
-  beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    dir = await mkdtemp(join(tmpdir(), 'nimbus-gateway-'));
+  const stop = async () => {
+    for (const client of clients) client.destroy();
+    admin?.close();
+    for (const name of ['gateway', 'worker-nimbus-1a', 'compute', 'image', 'block-storage', 'network']) {
+      await hosted.get(name)?.stop();
+    }
+    await Promise.all(buses.map((bus) => bus.close()));
+    await Promise.all(stores.map((store) => store.close()));
+    await Promise.all([etcd.dispose(), nats.dispose()]);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const serviceToken = randomBytes(24).toString('base64url');
     const common = {
       NIMBUS_AUTH_TOKENS: `operator-token=${operatorAccount}`,
-      NIMBUS_SERVICE_TOKEN: randomBytes(24).toString('base64url'),
+      NIMBUS_SERVICE_TOKEN: serviceToken,
       NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
       NIMBUS_METRICS_LISTEN: 'off',
     };
@@ -131,8 +151,8 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
           NIMBUS_ZONE: 'nimbus-1a',
           NIMBUS_WORKER_RUNTIME: 'fake',
           NIMBUS_WORKER_FAKE_BOOT_DELAY: '200ms',
-          NIMBUS_WORKER_VCPUS: '8',
-          NIMBUS_WORKER_MEMORY_MIB: '16384',
+          NIMBUS_WORKER_VCPUS: String(options.workerVcpus ?? 8),
+          NIMBUS_WORKER_MEMORY_MIB: String((options.workerVcpus ?? 8) * 2048),
           NIMBUS_WORKER_HOME: join(dir, 'worker'),
           NIMBUS_WORKER_SAMPLE_INTERVAL: '200ms',
         }),
@@ -152,34 +172,66 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
         ...(options.throttle ? { NIMBUS_GATEWAY_THROTTLE: options.throttle } : {}),
       }),
     );
-    const admin = createClient(GatewayAdminService, gateway.address, { token: 'operator-token' });
+    admin = createClient(GatewayAdminService, gateway.address, { token: 'operator-token' });
+    const operator = admin;
     const keyOf = async (name: string): Promise<AccessKeyPair> => {
-      const { account } = await admin.createAccount({ accountName: name });
-      const { accessKey } = await admin.createAccessKey({ accountId: account?.accountId ?? '' });
+      const { account } = await operator.createAccount({
+        accountName: name,
+      });
+      const { accessKey } = await operator.createAccessKey({
+        accountId: account?.accountId ?? '',
+      });
       return {
         accountId: account?.accountId ?? '',
         accessKeyId: accessKey?.accessKeyId ?? '',
         secretAccessKey: accessKey?.secretAccessKey ?? '',
       };
     };
-    running = { url, admin, keyA: await keyOf('alice'), keyB: await keyOf('bob') };
-  });
+    const keyA = await keyOf('alice');
+    const keyB = await keyOf('bob');
+    return {
+      url,
+      admin: operator,
+      keyA,
+      keyB,
+      addresses,
+      serviceToken,
+      ec2(key, overrides = {}) {
+        const { accessKeyId, secretAccessKey } = key ?? keyA;
+        const client = new EC2Client({
+          endpoint: url,
+          region,
+          credentials: { accessKeyId, secretAccessKey },
+          maxAttempts: 1,
+          ...overrides,
+        });
+        clients.push(client);
+        return client;
+      },
+      async stopService(name) {
+        await hosted.get(name)?.stop();
+        hosted.delete(name);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
+/** The usual start of a test file: everything started before its tests and stopped after them. */
+export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): GatewayUnderTest {
+  let started: StartedGateway | undefined;
+  beforeAll(async () => {
+    started = await startGatewayUnderTest(options);
+  });
   afterAll(async () => {
-    for (const client of clients) client.destroy();
-    running?.admin.close();
-    for (const name of ['gateway', 'worker-nimbus-1a', 'compute', 'image', 'block-storage', 'network']) {
-      await hosted.get(name)?.stop();
-    }
-    await Promise.all(buses.map((bus) => bus.close()));
-    await Promise.all(stores.map((store) => store.close()));
-    await Promise.all([etcd?.dispose(), nats?.dispose()]);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await started?.stop();
   });
-
   const current = () => {
-    if (!running) throw new Error('the gateway runs only inside the tests of its file');
-    return running;
+    if (!started) throw new Error('the gateway runs only inside the tests of its file');
+    return started;
   };
   return {
     get url() {
@@ -194,21 +246,7 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
     get keyB() {
       return current().keyB;
     },
-    ec2(key, overrides = {}) {
-      const { accessKeyId, secretAccessKey } = key ?? current().keyA;
-      const client = new EC2Client({
-        endpoint: current().url,
-        region,
-        credentials: { accessKeyId, secretAccessKey },
-        maxAttempts: 1,
-        ...overrides,
-      });
-      clients.push(client);
-      return client;
-    },
-    async stopService(name) {
-      await hosted.get(name)?.stop();
-      hosted.delete(name);
-    },
+    ec2: (key, overrides) => current().ec2(key, overrides),
+    stopService: (name) => current().stopService(name),
   };
 }

@@ -2,6 +2,7 @@
  * Raw Query requests signed as the SDKs sign them (@smithy/signature-v4), for
  * tests that look at the bytes: the XML, the status, the headers.
  */
+import { Agent, request as httpRequest } from 'node:http';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -25,13 +26,21 @@ export interface SignOptions {
   rawBody?: string;
 }
 
+const signers = new Map<string, SignatureV4>();
+
+/** One signer per key and scope, as a client keeps its own (it caches signing keys). */
 function signer(key: AccessKeyPair, options: SignOptions): SignatureV4 {
-  return new SignatureV4({
+  const name = `${key.accessKeyId}/${key.secretAccessKey}/${options.region ?? 'nimbus-1'}/${options.service ?? 'ec2'}`;
+  const known = signers.get(name);
+  if (known) return known;
+  const made = new SignatureV4({
     credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
     region: options.region ?? 'nimbus-1',
     service: options.service ?? 'ec2',
     sha256: Hash.bind(null, 'sha256'),
   });
+  signers.set(name, made);
+  return made;
 }
 
 export async function signedQuery(
@@ -48,7 +57,7 @@ export async function signedQuery(
     path: '/',
   };
   let target: string;
-  let init: RequestInit;
+  let init: { method: string; headers: Record<string, string>; body?: string };
   if (options.presign) {
     const request = new HttpRequest({
       ...base,
@@ -81,6 +90,30 @@ export async function signedQuery(
     const { host: _host, ...headers } = signed.headers;
     init = { method: 'POST', headers, body };
   }
-  const response = await fetch(target, init);
-  return { status: response.status, body: await response.text(), headers: response.headers };
+  return send(target, init);
+}
+
+/** Keep-alive connections, as the SDKs keep them. */
+const agent = new Agent({ keepAlive: true });
+
+function send(
+  target: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(target, { method: init.method, headers: init.headers, agent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (typeof value === 'string') headers.set(name, value);
+        }
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers });
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(init.body);
+  });
 }
