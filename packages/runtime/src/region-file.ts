@@ -28,6 +28,11 @@ export interface RegionFile {
   services: Record<string, RegionServiceEntry>;
   /** The account and token the CLI uses by default. */
   defaultAccount: { accountId: string; token: string };
+  /**
+   * The AWS API (EC2 Query, SigV4) when the region runs the gateway: its URL
+   * and a ready-made access key of the default account.
+   */
+  aws?: { url: string; region: string; accountId: string; accessKeyId: string; secretAccessKey: string };
   /** The launcher's process id. */
   pid: number;
   /** Process ids of etcd and nats-server when the region started them. */

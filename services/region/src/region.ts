@@ -5,7 +5,7 @@
  * any order. The result is written to `<home>/region.json`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddedEventBus, type EventBus } from '@nimbus/events';
 import {
@@ -130,6 +130,7 @@ export async function startRegion(
       );
       logger.info({ service: service.name, address: service.address }, 'service is SERVING');
     }
+    const aws = launched.some((s) => s.name === 'gateway') ? readGatewayFile(options.home) : undefined;
     const file: RegionFile = {
       region: options.region,
       zones: options.zones,
@@ -148,6 +149,7 @@ export async function startRegion(
         ]),
       ),
       defaultAccount: credentials,
+      ...(aws ? { aws } : {}),
       pid: process.pid,
       backingPids: backing.pids,
       startedAt: new Date().toISOString(),
@@ -158,6 +160,15 @@ export async function startRegion(
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** What the gateway wrote at its start: its URL and a ready-made access key (see services/gateway). */
+function readGatewayFile(home: string): RegionFile['aws'] {
+  try {
+    return JSON.parse(readFileSync(join(home, 'gateway.json'), 'utf8')) as RegionFile['aws'];
+  } catch {
+    return undefined;
   }
 }
 
