@@ -15,7 +15,9 @@ export function formatEndpoints(file: RegionFile, regionFilePath: string): strin
     `  bus      ${bus}`,
     ...rows,
     `  account  ${file.defaultAccount.accountId}`,
-    ...(file.aws ? [`  aws      ${file.aws.url} (EC2 API, region ${file.aws.region}; access key in region.json)`] : []),
+    ...(file.aws
+      ? [`  aws      ${file.aws.url} (EC2 API, region ${file.aws.region}; access key in region.json)`]
+      : []),
     `Endpoints written to ${regionFilePath}. Try: pnpm nimbus status`,
     'Press Ctrl-C to stop.',
   ].join('\n');
