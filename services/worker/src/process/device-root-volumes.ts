@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import {
   attachVolumeFile,
   createIopsLimiter,
+  type DeviceNumber,
   detachLoopDevice,
+  deviceNumberOf,
   type IopsLimiter,
-  loopDevicesOf,
-  mountPointsOf,
   releaseVolumeFile,
   unmountDirectory,
 } from '@nimbus/block-storage';
@@ -63,12 +63,10 @@ export function deviceRootVolumes(baseDir: string, logger: Logger): RootVolumes 
   const startLimiter = async (
     instanceId: string,
     volume: RootVolumeRef,
-    file: string,
+    device: { number: DeviceNumber },
     blkioCgroup: string,
   ) => {
     if (limiting.has(instanceId) || !volume.performance) return;
-    const [device] = await loopDevicesOf(file);
-    if (!device) return;
     try {
       const limiter = await createIopsLimiter({
         cgroup: blkioCgroup,
@@ -89,6 +87,12 @@ export function deviceRootVolumes(baseDir: string, logger: Logger): RootVolumes 
   };
 
   return {
+    async plan(instanceId, volume) {
+      const found = volume.hostPath ? await stat(volume.hostPath).catch(() => undefined) : undefined;
+      if (!volume.hostPath || !found || found.isDirectory())
+        return { path: volume.hostPath ?? join(baseDir, instanceId) };
+      return { path: join(baseDir, instanceId), volumeFile: volume.hostPath };
+    },
     async mount(instanceId, volume, context: MountContext = {}) {
       const file = volume.hostPath;
       if (!file) throw new Error(`root volume ${volume.volumeId} has no host path on this host`);
@@ -96,16 +100,17 @@ export function deviceRootVolumes(baseDir: string, logger: Logger): RootVolumes 
       if (!found) throw new Error(`root volume ${volume.volumeId} has no ${file} on this host`);
       if (found.isDirectory()) return { path: file };
       const mountPoint = join(baseDir, instanceId);
-      let mounted = false;
-      for (const device of await loopDevicesOf(file)) {
-        if ((await mountPointsOf(device)).includes(mountPoint)) mounted = true;
-      }
-      if (!mounted) {
+      // Already mounted (a restarted worker re-adopting its instance): only the throttle starts again.
+      const source = await sourceMountedAt(mountPoint);
+      let device: { number: DeviceNumber } | undefined;
+      if (source?.startsWith('/dev/loop')) {
+        device = { number: await deviceNumberOf(source) };
+      } else {
         // Whatever an earlier worker left of this file (a loop device, a mount elsewhere) goes first.
         await releaseVolumeFile(file);
-        await attachVolumeFile(file, { mountPoint });
+        device = (await attachVolumeFile(file, { mountPoint })).device;
       }
-      if (context.blkioCgroup) await startLimiter(instanceId, volume, file, context.blkioCgroup);
+      if (context.blkioCgroup) await startLimiter(instanceId, volume, device, context.blkioCgroup);
       return { path: mountPoint, volumeFile: file };
     },
     async unmount(instanceId, mounted) {

@@ -35,6 +35,7 @@ import { isUserDataScript } from '../runtime/instance-spec.js';
 import type { MetadataEndpoint } from '../runtime/metadata-endpoints.js';
 import {
   type CgroupSupport,
+  cgroupPids,
   cgroupUsage,
   createInstanceCgroups,
   type InstanceCgroupPaths,
@@ -53,12 +54,13 @@ import {
   clockTicksPerSecond,
   isSameProcess,
   listProcesses,
+  type ProcStat,
   processesWithEnv,
   readProcStat,
   signal,
 } from './proc.js';
 import { type ProcessRuntimeOptions, processRuntimeDefaults } from './process-runtime-options.js';
-import { endTree, treePids } from './process-tree.js';
+import { endTree } from './process-tree.js';
 import { directoryRootVolumes } from './root-volumes.js';
 
 /** The environment variable that marks every process of this worker's instances. */
@@ -339,18 +341,28 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     try {
       t.limits = await limitsOf();
       const found = await cgroupSupport();
-      if (found.available && found.parents && !t.state.cgroups) {
-        t.state.cgroups = await createInstanceCgroups(found.parents, spec.instanceId, {
-          vcpus: spec.vcpus,
-          memoryMiB: spec.memoryMiB,
-          pidsMax,
-        });
-      }
-      t.state.root ??= await rootVolumes.mount(spec.instanceId, spec.rootVolume, mountContextOf(t));
-      if (options.metadata && spec.metadataOptions.httpEndpoint === 'enabled' && !t.metadata) {
-        t.metadata = await options.metadata.open(spec, t.state.metadataPort);
-        t.state.metadataPort = t.metadata.port;
-      }
+      const limitsAndRoot = async () => {
+        if (found.available && found.parents && !t.state.cgroups) {
+          t.state.cgroups = await createInstanceCgroups(found.parents, spec.instanceId, {
+            vcpus: spec.vcpus,
+            memoryMiB: spec.memoryMiB,
+            pidsMax,
+          });
+        }
+        if (!t.state.root) {
+          // Where it will be mounted is written down first, so a worker that dies midway unmounts it at its next start.
+          t.state.root = await rootVolumes.plan(spec.instanceId, spec.rootVolume);
+          await persist(t);
+          t.state.root = await rootVolumes.mount(spec.instanceId, spec.rootVolume, mountContextOf(t));
+        }
+      };
+      const metadataEndpoint = async () => {
+        if (options.metadata && spec.metadataOptions.httpEndpoint === 'enabled' && !t.metadata) {
+          t.metadata = await options.metadata.open(spec, t.state.metadataPort);
+          t.state.metadataPort = t.metadata.port;
+        }
+      };
+      await Promise.all([limitsAndRoot(), metadataEndpoint()]);
       await persist(t);
       await spawnInit(t);
     } catch (error) {
@@ -392,23 +404,35 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
     return t;
   };
 
+  /** One pass over /proc and the socket tables per tick, shared by every instance (not one per instance). */
   const sample = async () => {
     const running = [...tracked.values()].filter(
       (t) => t.state.phase === 'running' && t.state.pid !== undefined,
     );
-    let byGroup: Map<number, { ticks: number; rss: number }> | undefined;
-    const sockets = running.length > 0 ? await listeningSockets() : new Map();
+    if (running.length === 0) return;
+    const sockets = await listeningSockets();
+    const groups = new Map<number, ProcStat[]>();
+    for (const p of await listProcesses()) {
+      const members = groups.get(p.pgid);
+      if (members) members.push(p);
+      else groups.set(p.pgid, [p]);
+    }
     for (const t of running) {
       const pid = t.state.pid as number;
-      if (!t.child && !(await isSameProcess(pid, t.state.startTime ?? -1))) {
+      const leader = groups.get(pid)?.find((p) => p.pid === pid);
+      if (!t.child && leader?.startTime !== t.state.startTime) {
         // A re-adopted init is not our child: its end shows only here.
         const candidate = t;
         void serial(candidate, async () => {
           if (candidate.state.pid !== pid || candidate.child || candidate.state.phase !== 'running') return;
+          if (await isSameProcess(pid, candidate.state.startTime ?? -1)) return;
           await instanceEnded(candidate, await readExit(candidate));
         }).catch((error: unknown) => logger.error({ err: error }, 'exit handling failed'));
         continue;
       }
+      const members = groups.get(pid) ?? [];
+      const pids = new Set(members.map((p) => p.pid));
+      if (t.state.cgroups) for (const other of await cgroupPids(t.state.cgroups)) pids.add(other);
       let cpuSeconds: number;
       let memoryBytes: number;
       const fromCgroups = t.state.cgroups ? await cgroupUsage(t.state.cgroups) : undefined;
@@ -416,18 +440,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
         cpuSeconds = fromCgroups.cpuNanoseconds / 1e9;
         memoryBytes = fromCgroups.memoryBytes;
       } else {
-        if (!byGroup) {
-          byGroup = new Map();
-          for (const p of await listProcesses()) {
-            const sum = byGroup.get(p.pgid) ?? { ticks: 0, rss: 0 };
-            sum.ticks += p.cpuTicks;
-            sum.rss += p.rssBytes;
-            byGroup.set(p.pgid, sum);
-          }
-        }
-        const sum = byGroup.get(pid) ?? { ticks: 0, rss: 0 };
-        cpuSeconds = sum.ticks / clockTicksPerSecond;
-        memoryBytes = sum.rss;
+        cpuSeconds = members.reduce((sum, p) => sum + p.cpuTicks, 0) / clockTicksPerSecond;
+        memoryBytes = members.reduce((sum, p) => sum + p.rssBytes, 0);
       }
       const now = Date.now();
       const last = t.lastCpu;
@@ -437,7 +451,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
           : 0;
       t.lastCpu = { seconds: cpuSeconds, at: now };
       t.usage = { cpuSeconds, cpuPercent, memoryBytes, sampledAt: new Date(now) };
-      t.listeningPorts = await portsOf(await treePids(treeOf(t)), sockets);
+      t.listeningPorts = await portsOf([...pids], sockets);
       await t.console.trim();
       emit(t);
     }

@@ -25,6 +25,8 @@ export interface MountContext {
 }
 
 export interface RootVolumes {
+  /** Where `mount` will put the volume (nothing is done yet): recorded before mounting. */
+  plan(instanceId: string, volume: RootVolumeRef): Promise<MountedRoot>;
   /** Makes the volume available as a directory; idempotent (a second call finds it mounted). */
   mount(instanceId: string, volume: RootVolumeRef, context?: MountContext): Promise<MountedRoot>;
   /** Releases it when the instance stops (the volume stays; the directory may go). */
@@ -38,6 +40,9 @@ export interface RootVolumes {
 /** Directories as root volumes: no device, no filesystem of its own, no IOPS throttle. */
 export function directoryRootVolumes(baseDir: string): RootVolumes {
   return {
+    async plan(instanceId, volume) {
+      return { path: volume.hostPath ?? join(baseDir, instanceId) };
+    },
     async mount(instanceId, volume) {
       if (volume.hostPath) {
         const found = await stat(volume.hostPath).catch(() => undefined);
