@@ -80,7 +80,7 @@ describe('key pairs', () => {
   it('keeps accounts apart', async () => {
     await gw.ec2().send(new CreateKeyPairCommand({ KeyName: 'only-a' }));
     const { KeyPairs } = await gw.ec2(gw.keyB).send(new DescribeKeyPairsCommand({}));
-    expect((KeyPairs ?? []).map((k) => k.KeyName)).not.toContain('only-a');
+    expect(KeyPairs).toEqual([]);
   });
 });
 

@@ -223,9 +223,9 @@ export function createQueryHandler(options: QueryHandlerOptions) {
       if (entry.flatten) {
         const field = entry.method.output.fields.find((f) => f.localName === entry.flatten);
         const value = output[entry.flatten] as Record<string, unknown> | undefined;
-        inner = field?.fieldKind === 'message' && value ? messageXml(field.message, value) : '';
+        inner = field?.fieldKind === 'message' && value ? messageXml(field.message, value, true) : '';
       } else {
-        inner = messageXml(entry.method.output, output);
+        inner = messageXml(entry.method.output, output, true);
       }
       // EC2 answers `<return>true</return>` for actions whose result is nothing else.
       if (inner === '' && api.errorFormat === 'ec2') inner = '<return>true</return>';

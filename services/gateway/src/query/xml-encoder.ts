@@ -63,7 +63,7 @@ function planOf(desc: DescMessage): FieldPlan[] {
   return plan;
 }
 
-function fieldXml(plan: FieldPlan, value: unknown): string {
+function fieldXml(plan: FieldPlan, value: unknown, top: boolean): string {
   const { field, open, close, innerOpen, innerClose } = plan;
   switch (field.fieldKind) {
     case 'scalar': {
@@ -82,7 +82,9 @@ function fieldXml(plan: FieldPlan, value: unknown): string {
       return open + messageXml(field.message, value as Shape) + close;
     case 'list': {
       const items = value as unknown[];
-      if (items.length === 0) return '';
+      // An answer's own lists are written even when empty (`<volumeSet/>`), as EC2 does,
+      // so that SDKs give [] rather than nothing; nested empty lists are left out.
+      if (items.length === 0) return top ? `${open.slice(0, -1)}/>` : '';
       let xml = open;
       for (const item of items) {
         xml +=
@@ -98,8 +100,8 @@ function fieldXml(plan: FieldPlan, value: unknown): string {
 }
 
 /** The elements of a message's set fields, in field order. */
-export function messageXml(desc: DescMessage, message: Shape): string {
+export function messageXml(desc: DescMessage, message: Shape, top = false): string {
   let xml = '';
-  for (const plan of planOf(desc)) xml += fieldXml(plan, message[plan.localName]);
+  for (const plan of planOf(desc)) xml += fieldXml(plan, message[plan.localName], top);
   return xml;
 }
