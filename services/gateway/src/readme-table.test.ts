@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ec2Actions } from './ec2/ec2-actions.js';
+import { elbv2Actions } from './elbv2/elbv2-actions.js';
 import { actionsTable, tableEnd, tableStart } from './readme-table.js';
 
 describe("the README's table of implemented actions", () => {
@@ -10,7 +11,10 @@ describe("the README's table of implemented actions", () => {
     const end = readme.indexOf(tableEnd);
     expect(start, `README.md has no ${tableStart}`).toBeGreaterThan(0);
     expect(readme.slice(start + tableStart.length, end).trim()).toBe(
-      actionsTable([{ title: 'EC2', actions: ec2Actions }]),
+      actionsTable([
+        { title: 'EC2', actions: ec2Actions },
+        { title: 'ELBv2', actions: elbv2Actions },
+      ]),
     );
   });
 });

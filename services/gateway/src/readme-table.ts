@@ -4,7 +4,8 @@
  */
 import type { QueryAction } from './query/query-action.js';
 
-export const tableStart = '<!-- gateway-actions: generated from services/gateway/src/ec2/ec2-actions.ts -->';
+export const tableStart =
+  '<!-- gateway-actions: generated from the action tables of services/gateway (readme-table.ts) -->';
 export const tableEnd = '<!-- /gateway-actions -->';
 
 export function actionsTable(apis: readonly { title: string; actions: readonly QueryAction[] }[]): string {

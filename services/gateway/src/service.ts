@@ -12,6 +12,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
 import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
 import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
+import { LoadBalancingService } from '@nimbus/api/gen/nimbus/loadbalancing/v1/load_balancing_service_pb';
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { Client, ServiceModule } from '@nimbus/runtime';
@@ -21,6 +22,7 @@ import { ensureDefaultKey, writeGatewayFile } from './accounts/default-key.js';
 import { loadOrCreateMasterKey } from './accounts/master-key.js';
 import { createSecretBox } from './accounts/secret-box.js';
 import { ec2Api } from './ec2/ec2-api.js';
+import { elbv2Api } from './elbv2/elbv2-api.js';
 import {
   defaultKeyOf,
   listenOf,
@@ -38,6 +40,7 @@ const downstreamServices: Partial<Record<DownstreamName, DescService>> = {
   'block-storage': BlockStorageService,
   compute: ComputeService,
   image: ImageService,
+  'load-balancer': LoadBalancingService,
 };
 
 export interface GatewayModuleOptions {
@@ -62,7 +65,7 @@ export function createGatewayServiceModule(options: GatewayModuleOptions = {}): 
         if (context.endpoints[name] !== undefined) clients[name] = context.connect(service, name);
       }
       const handler = createQueryHandler({
-        apis: [ec2Api],
+        apis: [ec2Api, elbv2Api],
         region: config.region,
         lookup: cachedSecrets(accounts, 5_000, now),
         keys: createSigningKeyCache(),

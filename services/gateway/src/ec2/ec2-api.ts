@@ -6,6 +6,7 @@ export const ec2Api: QueryApi = {
   version: '2016-11-15',
   namespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
   errorFormat: 'ec2',
+  style: 'ec2',
   actions: new Map(ec2Actions.map((entry) => [entry.action, entry])),
   authErrors: ec2AuthErrors,
   throttledCode: 'RequestLimitExceeded',

@@ -217,15 +217,16 @@ export function createQueryHandler(options: QueryHandlerOptions) {
         if (![...params.keys()].some((key) => key === name || key.startsWith(`${name}.`)))
           throw missingParameter(name);
       }
-      const init = decodeRequest(entry.method.input, params, entry.ignored);
+      const init = decodeRequest(entry.method.input, params, entry.ignored, api.style);
       const output = await call(entry, init, caller, requestId);
       let inner: string;
       if (entry.flatten) {
         const field = entry.method.output.fields.find((f) => f.localName === entry.flatten);
         const value = output[entry.flatten] as Record<string, unknown> | undefined;
-        inner = field?.fieldKind === 'message' && value ? messageXml(field.message, value, true) : '';
+        inner =
+          field?.fieldKind === 'message' && value ? messageXml(field.message, value, true, api.style) : '';
       } else {
-        inner = messageXml(entry.method.output, output, true);
+        inner = messageXml(entry.method.output, output, true, api.style);
       }
       // EC2 answers `<return>true</return>` for actions whose result is nothing else.
       if (inner === '' && api.errorFormat === 'ec2') inner = '<return>true</return>';

@@ -5,6 +5,7 @@
  */
 import type { SigV4FailureKind } from '../sigv4/sigv4-error.js';
 import type { QueryAction } from './query-action.js';
+import type { WireStyle } from './wire-names.js';
 import { escapeXml } from './xml-encoder.js';
 
 export interface QueryApi {
@@ -13,6 +14,8 @@ export interface QueryApi {
   version: string;
   namespace: string;
   errorFormat: 'ec2' | 'error-response';
+  /** How its parameters and answers name fields and number lists (see wire-names.ts). */
+  style: WireStyle;
   actions: ReadonlyMap<string, QueryAction>;
   /** The code and HTTP status each kind of refused signature gets. */
   authErrors: Record<SigV4FailureKind, { code: string; httpStatus: number }>;

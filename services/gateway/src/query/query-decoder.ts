@@ -9,7 +9,7 @@ import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { invalidParameterValue, QueryError } from './query-error.js';
 import type { QueryParams } from './query-params.js';
-import { requestName } from './wire-names.js';
+import { requestName, type WireStyle } from './wire-names.js';
 
 /** Parameters every Query request may carry besides the action's own. */
 const envelope = new Set([
@@ -65,7 +65,11 @@ class Decoder {
   /** The distinct first segments after each `prefix.` seen, for list indexes. */
   private readonly keys: string[];
 
-  constructor(private readonly params: QueryParams) {
+  constructor(
+    private readonly params: QueryParams,
+    /** EC2 numbers list items `Name.1`; the other Query APIs `Name.member.1`. */
+    private readonly style: WireStyle,
+  ) {
     this.keys = [...params.keys()];
   }
 
@@ -118,7 +122,8 @@ class Decoder {
     }
     if (field.fieldKind === 'list') {
       // `Name.{n}.Member`: EC2 sends each item of this list inside a structure of one member.
-      const [listKey, itemSuffix = ''] = key.split('.{n}') as [string, string?];
+      const [name, itemSuffix = ''] = key.split('.{n}') as [string, string?];
+      const listKey = this.style === 'query' ? `${name}.member` : name;
       const indexes = this.indexesUnder(`${listKey}.`);
       if (indexes.length === 0) return undefined;
       return indexes.map((index) => {
@@ -137,7 +142,7 @@ class Decoder {
   message(desc: DescMessage, prefix: string): Record<string, unknown> {
     const init: Record<string, unknown> = {};
     for (const field of desc.fields) {
-      const value = this.value(field, `${prefix}${requestName(desc, field)}`);
+      const value = this.value(field, `${prefix}${requestName(desc, field, this.style)}`);
       if (value !== undefined) init[field.localName] = value;
     }
     return init;
@@ -149,8 +154,9 @@ export function decodeRequest(
   desc: DescMessage,
   params: QueryParams,
   ignored: readonly string[] = [],
+  style: WireStyle = 'ec2',
 ): Record<string, unknown> {
-  const decoder = new Decoder(params);
+  const decoder = new Decoder(params, style);
   const init = decoder.message(desc, '');
   const unknown = [...params.keys()].filter(
     (key) => !decoder.consumed.has(key) && !envelope.has(key) && !ignored.includes(key),

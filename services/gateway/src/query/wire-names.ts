@@ -8,10 +8,16 @@
  * - response: `lowerCamelCase`, a list as `<singularSet><item>…</item></singularSet>`
  *   (`volumes` -> `volumeSet`, `tags` -> `tagSet`).
  *
- * The exceptions were read off the AWS SDK's EC2 model; wire-names.test.ts
- * checks every mapped action against it.
+ * The other Query APIs (ELBv2, Auto Scaling: the `query` style) name fields
+ * in PascalCase both ways, lists as `Name.member.1` and `<Name><member>…</member></Name>`.
+ *
+ * The exceptions were read off the AWS SDKs' models; the wire-names tests
+ * check every mapped action against them.
  */
 import type { DescField, DescMessage } from '@bufbuild/protobuf';
+
+/** EC2's dialect of the Query protocol, or the one of the other Query APIs. */
+export type WireStyle = 'ec2' | 'query';
 
 /** Request names that do not follow the rule, by message type name, then proto field name. */
 const requestExceptions: Record<string, Record<string, string>> = {
@@ -69,15 +75,17 @@ function withSingularLast(protoName: string): string[] {
 }
 
 /** `VolumeId` for `DescribeVolumesRequest.volume_ids` (then `.1`, `.2`, …). */
-export function requestName(message: DescMessage, field: DescField): string {
+export function requestName(message: DescMessage, field: DescField, style: WireStyle = 'ec2'): string {
   const exception = requestExceptions[message.typeName]?.[field.name];
   if (exception) return exception;
+  if (style === 'query') return pascal(words(field.name));
   return pascal(field.fieldKind === 'list' ? withSingularLast(field.name) : words(field.name));
 }
 
 /** `volumeSet` for `DescribeVolumesResponse.volumes`, `volumeId` for `Volume.volume_id`. */
-export function responseName(message: DescMessage, field: DescField): string {
+export function responseName(message: DescMessage, field: DescField, style: WireStyle = 'ec2'): string {
   const exception = responseExceptions[message.typeName]?.[field.name];
   if (exception) return exception;
+  if (style === 'query') return pascal(words(field.name));
   return field.fieldKind === 'list' ? `${camel(withSingularLast(field.name))}Set` : camel(words(field.name));
 }

@@ -7,7 +7,7 @@
  */
 import type { DescField, DescMessage } from '@bufbuild/protobuf';
 import { type Timestamp, timestampDate } from '@bufbuild/protobuf/wkt';
-import { responseName } from './wire-names.js';
+import { responseName, type WireStyle } from './wire-names.js';
 
 const escapes: Record<string, string> = {
   '&': '&amp;',
@@ -40,17 +40,25 @@ interface FieldPlan {
   /** `outer/inner`: EC2 wraps the value (or each item of a list) in one more element. */
   innerOpen: string;
   innerClose: string;
+  /** `<item>` (EC2) or `<member>` (the other Query APIs). */
+  item: string;
+  style: WireStyle;
 }
 
-const plans = new WeakMap<DescMessage, FieldPlan[]>();
+const plans = {
+  ec2: new WeakMap<DescMessage, FieldPlan[]>(),
+  query: new WeakMap<DescMessage, FieldPlan[]>(),
+};
 
-function planOf(desc: DescMessage): FieldPlan[] {
-  let plan = plans.get(desc);
+function planOf(desc: DescMessage, style: WireStyle): FieldPlan[] {
+  let plan = plans[style].get(desc);
   if (!plan) {
     plan = desc.fields.map((field) => {
-      const [name, inner] = responseName(desc, field).split('/') as [string, string | undefined];
+      const [name, inner] = responseName(desc, field, style).split('/') as [string, string | undefined];
       return {
         field,
+        style,
+        item: style === 'ec2' ? 'item' : 'member',
         localName: field.localName,
         open: `<${name}>`,
         close: `</${name}>`,
@@ -58,13 +66,13 @@ function planOf(desc: DescMessage): FieldPlan[] {
         innerClose: inner ? `</${inner}>` : '',
       };
     });
-    plans.set(desc, plan);
+    plans[style].set(desc, plan);
   }
   return plan;
 }
 
 function fieldXml(plan: FieldPlan, value: unknown, top: boolean): string {
-  const { field, open, close, innerOpen, innerClose } = plan;
+  const { field, open, close, innerOpen, innerClose, item: itemName, style } = plan;
   switch (field.fieldKind) {
     case 'scalar': {
       const text = scalarText(value);
@@ -79,7 +87,7 @@ function fieldXml(plan: FieldPlan, value: unknown, top: boolean): string {
       if (field.message.typeName === 'google.protobuf.Timestamp') {
         return open + timestampDate(value as Timestamp).toISOString() + close;
       }
-      return open + messageXml(field.message, value as Shape) + close;
+      return open + messageXml(field.message, value as Shape, false, style) + close;
     case 'list': {
       const items = value as unknown[];
       // An answer's own lists are written even when empty (`<volumeSet/>`), as EC2 does,
@@ -89,8 +97,8 @@ function fieldXml(plan: FieldPlan, value: unknown, top: boolean): string {
       for (const item of items) {
         xml +=
           field.listKind === 'message'
-            ? `<item>${messageXml(field.message, item as Shape)}</item>`
-            : `<item>${innerOpen}${scalarText(item) ?? ''}${innerClose}</item>`;
+            ? `<${itemName}>${messageXml(field.message, item as Shape, false, style)}</${itemName}>`
+            : `<${itemName}>${innerOpen}${scalarText(item) ?? ''}${innerClose}</${itemName}>`;
       }
       return xml + close;
     }
@@ -100,8 +108,8 @@ function fieldXml(plan: FieldPlan, value: unknown, top: boolean): string {
 }
 
 /** The elements of a message's set fields, in field order. */
-export function messageXml(desc: DescMessage, message: Shape, top = false): string {
+export function messageXml(desc: DescMessage, message: Shape, top = false, style: WireStyle = 'ec2'): string {
   let xml = '';
-  for (const plan of planOf(desc)) xml += fieldXml(plan, message[plan.localName], top);
+  for (const plan of planOf(desc, style)) xml += fieldXml(plan, message[plan.localName], top);
   return xml;
 }

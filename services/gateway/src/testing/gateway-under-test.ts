@@ -12,11 +12,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
 import { createBlockStorageServiceModule } from '@nimbus/block-storage';
 import { createComputeServiceModule } from '@nimbus/compute';
 import { type EventBus, openNatsEventBus } from '@nimbus/events';
 import { createImageServiceModule } from '@nimbus/image';
+import { createLoadBalancerServiceModule } from '@nimbus/load-balancer';
 import { createNetworkServiceModule } from '@nimbus/network';
 import {
   type Client,
@@ -49,6 +51,8 @@ export interface GatewayUnderTest {
   keyB: AccessKeyPair;
   /** An EC2 client for a key (default A), retries off so that each test sees the first answer. */
   ec2(key?: AccessKeyPair, overrides?: Partial<ConstructorParameters<typeof EC2Client>[0]>): EC2Client;
+  /** An ELBv2 client for a key (default A), retries off. */
+  elbv2(key?: AccessKeyPair): ElasticLoadBalancingV2Client;
   /** Stops one of the services behind the gateway (to see it answer ServiceUnavailable). */
   stopService(name: 'network' | 'block-storage' | 'compute'): Promise<void>;
 }
@@ -60,6 +64,8 @@ export interface GatewayUnderTestOptions {
   compute?: boolean;
   /** vCPUs the worker offers (default 8; 2 GiB of memory each). */
   workerVcpus?: number;
+  /** Also the load-balancer service (needs `compute`), for the ELBv2 actions. */
+  loadBalancer?: boolean;
 }
 
 export interface StartedGateway extends GatewayUnderTest {
@@ -76,7 +82,7 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
   const stores: Store[] = [];
   const buses: EventBus[] = [];
   const hosted = new Map<string, HostedService>();
-  const clients: EC2Client[] = [];
+  const clients: { destroy(): void }[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'nimbus-gateway-'));
   let admin: Client<typeof GatewayAdminService> | undefined;
 
@@ -102,7 +108,15 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
   const stop = async () => {
     for (const client of clients) client.destroy();
     admin?.close();
-    for (const name of ['gateway', 'worker-nimbus-1a', 'compute', 'image', 'block-storage', 'network']) {
+    for (const name of [
+      'gateway',
+      'load-balancer',
+      'worker-nimbus-1a',
+      'compute',
+      'image',
+      'block-storage',
+      'network',
+    ]) {
       await hosted.get(name)?.stop();
     }
     await Promise.all(buses.map((bus) => bus.close()));
@@ -119,7 +133,13 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
       NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
       NIMBUS_METRICS_LISTEN: 'off',
     };
-    const names = ['network', 'block-storage', 'gateway', ...(options.compute ? ['image', 'compute'] : [])];
+    const names = [
+      'network',
+      'block-storage',
+      'gateway',
+      ...(options.compute ? ['image', 'compute'] : []),
+      ...(options.loadBalancer ? ['load-balancer'] : []),
+    ];
     const addresses: Record<string, string> = {};
     for (const name of names) addresses[name] = `127.0.0.1:${await freePort()}`;
     const endpoints = JSON.stringify(addresses);
@@ -156,6 +176,13 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
           NIMBUS_WORKER_HOME: join(dir, 'worker'),
           NIMBUS_WORKER_SAMPLE_INTERVAL: '200ms',
         }),
+      );
+    }
+    if (options.loadBalancer) {
+      await host(
+        'load-balancer',
+        createLoadBalancerServiceModule(),
+        env('load-balancer', { NIMBUS_LB_DATA_PLANE: 'false', NIMBUS_REGION: region }),
       );
     }
     let url = '';
@@ -208,6 +235,17 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
         clients.push(client);
         return client;
       },
+      elbv2(key) {
+        const { accessKeyId, secretAccessKey } = key ?? keyA;
+        const client = new ElasticLoadBalancingV2Client({
+          endpoint: url,
+          region,
+          credentials: { accessKeyId, secretAccessKey },
+          maxAttempts: 1,
+        });
+        clients.push(client);
+        return client;
+      },
       async stopService(name) {
         await hosted.get(name)?.stop();
         hosted.delete(name);
@@ -247,6 +285,7 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
       return current().keyB;
     },
     ec2: (key, overrides) => current().ec2(key, overrides),
+    elbv2: (key) => current().elbv2(key),
     stopService: (name) => current().stopService(name),
   };
 }
