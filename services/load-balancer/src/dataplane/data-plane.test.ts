@@ -375,6 +375,13 @@ describe('the HTTP data plane', () => {
     expect(answers.map((a) => a.body).sort()).toEqual(['h', 'i']);
     // Draining ends when its last request is done, well before the 10 s delay.
     await waitUntil(async () => (await states(tg)).length === 1, { timeoutMs: 3000 });
+    // The group's figures keep the answers of the target that left.
+    const metrics = await lb.client.getTargetGroupMetrics({ targetGroupArn: tg, periodSeconds: 60 });
+    expect(metrics.targets.map((t) => t.id)).toEqual([backends[1]?.ip]);
+    expect(Number(metrics.metrics?.httpCodeTarget2xxCount)).toBeGreaterThan(
+      Number(metrics.targets[0]?.metrics?.httpCodeTarget2xxCount),
+    );
+    expect(Number(metrics.metrics?.httpCodeTarget2xxCount)).toBeGreaterThanOrEqual(8);
   });
 
   it('routes by path and host, redirects and answers fixed responses, applied without restarting the listener', async () => {

@@ -304,18 +304,15 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
         targets: [],
       };
       if (!runtime) return window;
-      const own = runtime.counters.sum(periodSeconds);
+      addFigures(window.group, runtime.counters.sum(periodSeconds));
       for (const t of runtime.targets.values()) {
         const figures = t.counters.sum(periodSeconds);
-        addFigures(window.group, figures);
         window.targets.push({ id: t.record.id, port: t.record.port, figures, active: t.inFlight });
         window.group.active += t.inFlight;
         const health = runtime.health(t.record);
         if (health.state === 'healthy') window.group.healthy++;
         else if (health.state === 'unhealthy') window.group.unhealthy++;
       }
-      window.group.requestCount = own.requestCount;
-      window.group.elb5xx = own.elb5xx;
       window.group.registered = runtime.targets.size;
       return window;
     },

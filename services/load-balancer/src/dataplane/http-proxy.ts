@@ -155,13 +155,16 @@ function forward(
   };
   outbound.on('response', (answer) => {
     const status = answer.statusCode ?? 502;
-    const f = target.counters.current();
-    f.responses++;
-    f.targetResponseTimeSum += (now() - started) / 1000;
-    if (status >= 500) f.target5xx++;
-    else if (status >= 400) f.target4xx++;
-    else if (status >= 300) f.target3xx++;
-    else if (status >= 200) f.target2xx++;
+    const seconds = (now() - started) / 1000;
+    // The group keeps its own figures, so that they outlive the targets that leave it.
+    for (const f of [target.counters.current(), group.counters.current()]) {
+      f.responses++;
+      f.targetResponseTimeSum += seconds;
+      if (status >= 500) f.target5xx++;
+      else if (status >= 400) f.target4xx++;
+      else if (status >= 300) f.target3xx++;
+      else if (status >= 200) f.target2xx++;
+    }
     res.writeHead(status, answer.statusMessage, passOn(answer.rawHeaders, answer.headers.connection));
     answer.pipe(res);
     answer.on('error', () => res.destroy());

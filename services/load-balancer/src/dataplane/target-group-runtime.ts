@@ -31,7 +31,7 @@ export class TargetGroupRuntime {
   /** Whether a listener or rule of an active load balancer forwards to it. */
   inUse = false;
   readonly targets = new Map<string, TargetRuntime>();
-  /** Requests routed to the group and the load balancer's own 5xx answers for it. */
+  /** The group's traffic: every request routed to it, its targets' answers and the load balancer's own 5xx. */
   readonly counters: TrafficCounters;
   readonly #options: TargetGroupRuntimeOptions;
   #roundRobin = 0;

@@ -25,6 +25,7 @@ export function createTcpListenerServer(routing: TcpRouting): Server {
     }
     target.inFlight++;
     target.counters.current().newConnections++;
+    group.counters.current().newConnections++;
     const upstream = connect({ host: target.ip, port: target.port, noDelay: true, allowHalfOpen: true });
     const handle = {
       destroy() {
