@@ -21,6 +21,7 @@ import { createAdminApi } from './accounts/admin-api.js';
 import { ensureDefaultKey, writeGatewayFile } from './accounts/default-key.js';
 import { loadOrCreateMasterKey } from './accounts/master-key.js';
 import { createSecretBox } from './accounts/secret-box.js';
+import { autoScalingApi } from './autoscaling/autoscaling-api.js';
 import { ec2Api } from './ec2/ec2-api.js';
 import { elbv2Api } from './elbv2/elbv2-api.js';
 import {
@@ -65,7 +66,7 @@ export function createGatewayServiceModule(options: GatewayModuleOptions = {}): 
         if (context.endpoints[name] !== undefined) clients[name] = context.connect(service, name);
       }
       const handler = createQueryHandler({
-        apis: [ec2Api, elbv2Api],
+        apis: [ec2Api, elbv2Api, autoScalingApi],
         region: config.region,
         lookup: cachedSecrets(accounts, 5_000, now),
         keys: createSigningKeyCache(),

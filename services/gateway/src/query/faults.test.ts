@@ -4,7 +4,9 @@
  * accounts and actions go on; a stopped downstream service, ServiceUnavailable
  * (503) at once rather than a hang.
  */
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateVolumeCommand, DescribeKeyPairsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { useGatewayUnderTest } from '../testing/gateway-under-test.js';
 import { sdkError } from '../testing/sdk-error.js';
@@ -22,6 +24,28 @@ describe('throttling', () => {
     expect(error.$metadata.httpStatusCode).toBe(503);
     await expect(ec2.send(new DescribeKeyPairsCommand({}))).resolves.toBeDefined();
     await expect(gw.ec2(gw.keyB).send(new DescribeVolumesCommand({}))).resolves.toBeDefined();
+  });
+});
+
+describe('the other Query APIs', () => {
+  it('ELBv2 throttles with Throttling (400), before it would call the load balancer', async () => {
+    const elb = gw.elbv2();
+    for (let i = 0; i < 2; i++) {
+      // This region has no load balancer: the calls the bucket lets through find it absent.
+      expect((await sdkError(elb.send(new DescribeLoadBalancersCommand({})))).name).toBe(
+        'ServiceUnavailable',
+      );
+    }
+    const throttled = await sdkError(elb.send(new DescribeLoadBalancersCommand({})));
+    expect(throttled.name).toBe('Throttling');
+    expect(throttled.$metadata.httpStatusCode).toBe(400);
+  });
+
+  it('Auto Scaling answers InvalidAction naming the action, in its own error format', async () => {
+    const error = await sdkError(gw.autoScaling().send(new DescribeAutoScalingGroupsCommand({})));
+    expect(error.name).toBe('InvalidAction');
+    expect(error.message).toContain('DescribeAutoScalingGroups');
+    expect(error.$metadata.httpStatusCode).toBe(400);
   });
 });
 

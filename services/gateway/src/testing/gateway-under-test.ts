@@ -11,6 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
@@ -53,6 +54,8 @@ export interface GatewayUnderTest {
   ec2(key?: AccessKeyPair, overrides?: Partial<ConstructorParameters<typeof EC2Client>[0]>): EC2Client;
   /** An ELBv2 client for a key (default A), retries off. */
   elbv2(key?: AccessKeyPair): ElasticLoadBalancingV2Client;
+  /** An Auto Scaling client for a key (default A), retries off. */
+  autoScaling(key?: AccessKeyPair): AutoScalingClient;
   /** Stops one of the services behind the gateway (to see it answer ServiceUnavailable). */
   stopService(name: 'network' | 'block-storage' | 'compute'): Promise<void>;
 }
@@ -215,6 +218,12 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
       };
     };
     const keyA = await keyOf('alice');
+    const clientConfig = ({ accessKeyId, secretAccessKey }: AccessKeyPair) => ({
+      endpoint: url,
+      region,
+      credentials: { accessKeyId, secretAccessKey },
+      maxAttempts: 1,
+    });
     const keyB = await keyOf('bob');
     return {
       url,
@@ -236,13 +245,12 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
         return client;
       },
       elbv2(key) {
-        const { accessKeyId, secretAccessKey } = key ?? keyA;
-        const client = new ElasticLoadBalancingV2Client({
-          endpoint: url,
-          region,
-          credentials: { accessKeyId, secretAccessKey },
-          maxAttempts: 1,
-        });
+        const client = new ElasticLoadBalancingV2Client(clientConfig(key ?? keyA));
+        clients.push(client);
+        return client;
+      },
+      autoScaling(key) {
+        const client = new AutoScalingClient(clientConfig(key ?? keyA));
         clients.push(client);
         return client;
       },
@@ -286,6 +294,7 @@ export function useGatewayUnderTest(options: GatewayUnderTestOptions = {}): Gate
     },
     ec2: (key, overrides) => current().ec2(key, overrides),
     elbv2: (key) => current().elbv2(key),
+    autoScaling: (key) => current().autoScaling(key),
     stopService: (name) => current().stopService(name),
   };
 }
