@@ -53,6 +53,7 @@ export async function lookUpImage(
     .map((m) => ({
       deviceName: m.deviceName,
       snapshotId: m.ebs?.snapshotId ?? '',
+      snapshotOwnerId: image.ownerId,
       size: m.ebs?.volumeSize ?? 0,
       volumeType: m.ebs?.volumeType || 'gp2',
       iops: m.ebs?.iops ?? 0,

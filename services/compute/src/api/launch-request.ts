@@ -197,6 +197,10 @@ export function volumesFor(
     volumes.set(m.deviceName, {
       deviceName: m.deviceName,
       snapshotId,
+      // The image's snapshot stays its owner's; a snapshot the request names is the caller's.
+      ...(base?.snapshotOwnerId && snapshotId === base.snapshotId
+        ? { snapshotOwnerId: base.snapshotOwnerId }
+        : {}),
       size: ebs.volumeSize || base?.size || 0,
       volumeType: ebs.volumeType || base?.volumeType || 'gp2',
       iops: ebs.iops || base?.iops || 0,

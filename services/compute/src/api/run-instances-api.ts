@@ -67,18 +67,25 @@ export function createRunInstancesApi(deps: ApiDeps): RunInstancesApi {
       if (launch.zone && !deps.config.zones.includes(launch.zone)) {
         throw invalidParameterValue(`Invalid availability zone: [${launch.zone}]`);
       }
-      const image = await lookUpImage(deps.peers, accountId, launch.imageId);
+      // The image, the subnet and the key pair are independent: asked at once.
+      const subnetLookup = (async () => {
+        const zone =
+          launch.zone ||
+          (launch.subnetId
+            ? ''
+            : roomiestZone(
+                (await capacity.workers()).map((w) => w.value),
+                deps.config.zones,
+                '',
+              ));
+        return lookUpSubnet(deps.peers, accountId, launch.subnetId, zone);
+      })();
+      const [image, subnet, publicKey] = await Promise.all([
+        lookUpImage(deps.peers, accountId, launch.imageId),
+        subnetLookup,
+        lookUpPublicKey(deps.peers, accountId, request.keyName),
+      ]);
       const volumes = volumesFor(image.root, image.others, request.blockDeviceMappings);
-      const zone =
-        launch.zone ||
-        (launch.subnetId
-          ? ''
-          : roomiestZone(
-              (await capacity.workers()).map((w) => w.value),
-              deps.config.zones,
-              '',
-            ));
-      const subnet = await lookUpSubnet(deps.peers, accountId, launch.subnetId, zone);
       if (launch.zone && subnet.availabilityZone !== launch.zone) {
         throw invalidParameterValue(
           `The subnet '${subnet.subnetId}' is in ${subnet.availabilityZone}, not in the requested zone ${launch.zone}.`,
@@ -91,7 +98,6 @@ export function createRunInstancesApi(deps: ApiDeps): RunInstancesApi {
         launch.groupIds,
         launch.groupNames,
       );
-      const publicKey = await lookUpPublicKey(deps.peers, accountId, request.keyName);
       if (request.dryRun) throw dryRunOperation();
 
       const reservationId = newId('r');

@@ -26,7 +26,7 @@ export interface ComputeControllersDeps {
   sink: EventSink;
   logger: Logger;
   now: () => number;
-  /** Keys reconciled at once by the instance controller. Default 16. */
+  /** Keys reconciled at once by the instance controller (most of a launch waits on other services). Default 64. */
   concurrency?: number;
 }
 
@@ -42,7 +42,7 @@ export function createComputeControllers(deps: ComputeControllersDeps) {
   const instanceController = createController({
     name: 'instance-controller',
     logger,
-    concurrency: deps.concurrency ?? 16,
+    concurrency: deps.concurrency ?? 64,
     // Instances move on their own events and requeues; a resync only catches what a watch missed.
     resyncMs: 300_000,
     reconcile: createInstanceReconciler({ ...deps, instances, capacity }),

@@ -30,6 +30,8 @@ export function volumeRequest(r: InstanceRecord, volume: MappedVolumeSpec) {
     iops: volume.iops,
     throughput: volume.throughput,
     snapshotId: volume.snapshotId,
+    // An image's snapshot belongs to the image's owner; the image service said the caller may launch it.
+    snapshotOwnerId: volume.snapshotId === '' ? '' : (volume.snapshotOwnerId ?? ''),
     encrypted: volume.encrypted,
     clientToken: volumeToken(r.instanceId, volume.deviceName),
     tagSpecifications: r.volumeTags.length > 0 ? [{ resourceType: 'volume', tags: r.volumeTags }] : [],

@@ -11,6 +11,12 @@ export interface MappedVolumeSpec {
   deviceName: string;
   /** Empty: an empty volume of `size` GiB. */
   snapshotId: string;
+  /**
+   * The account owning `snapshotId` when it comes from the image (the image's
+   * owner, e.g. `nimbus` for the provided images): block storage makes the
+   * volume from it for the launching account. Absent: the launching account's own.
+   */
+  snapshotOwnerId?: string;
   size: number;
   volumeType: string;
   iops: number;

@@ -1,9 +1,8 @@
 /**
- * The compute service as tests meet it: hosted with the real network,
- * block-storage and image services on one real etcd and NATS (one each per
- * test file, one store namespace), all holding one service token, reached
- * over gRPC as two accounts. Workers are test workers (testing/test-worker.ts)
- * speaking the real WorkerService protocol.
+ * The compute service as tests (and benches) meet it: hosted with the real
+ * network, block-storage and image services on one real etcd and NATS, all
+ * holding one service token, reached over gRPC as two accounts. Workers are
+ * test workers (testing/test-worker.ts) speaking the real WorkerService protocol.
  *
  *   const compute = useComputeUnderTest();   // at the top of a test file
  *   const imageId = await compute.image();
@@ -52,7 +51,7 @@ export interface ComputeUnderTest {
   serviceToken: string;
   /** An available image of account A with a 1 GiB root snapshot. */
   image(bootCommand?: string): Promise<string>;
-  /** A test worker connected to compute, registered before it returns; closed after the file. */
+  /** A test worker connected to compute, registered before it returns; closed with the stack. */
   worker(options: Omit<TestWorkerOptions, 'address' | 'serviceToken'>): Promise<TestWorker>;
   /** Stops compute and starts it again on the same store, as a process restart does. */
   restartCompute(): Promise<void>;
@@ -60,41 +59,49 @@ export interface ComputeUnderTest {
   startCompute(): Promise<void>;
 }
 
+export interface ComputeStack extends ComputeUnderTest {
+  /** Stops everything: workers, services, the store and bus, etcd and NATS, temporary directories. */
+  stop(): Promise<void>;
+}
+
 export interface ComputeUnderTestOptions {
   /** Extra environment of compute (durations for the tests). */
   env?: Record<string, string>;
 }
 
-export function useComputeUnderTest(options: ComputeUnderTestOptions = {}): ComputeUnderTest {
+/** Starts the whole stack; `stop()` ends it. For tests, `useComputeUnderTest` does both around a file. */
+export async function startComputeStack(options: ComputeUnderTestOptions = {}): Promise<ComputeStack> {
+  const [etcd, nats]: [EtcdServer, NatsServer] = await Promise.all([startEtcd(), startNats()]);
+  try {
+    return await startOn(etcd, nats, options);
+  } catch (error) {
+    // Nothing left behind when the stack cannot start.
+    await Promise.all([etcd.dispose(), nats.dispose()]);
+    throw error;
+  }
+}
+
+async function startOn(
+  etcd: EtcdServer,
+  nats: NatsServer,
+  options: ComputeUnderTestOptions,
+): Promise<ComputeStack> {
   const serviceToken = `compute-tests-${randomUUID()}`;
   const tokens = `token-a=${accountA},token-b=${accountB}`;
-  let etcd: EtcdServer | undefined;
-  let nats: NatsServer | undefined;
-  let store: Store | undefined;
-  let bus: EventBus | undefined;
+  const store = await openEtcdStore({ endpoints: [etcd.endpoint], namespace: `/t-${randomUUID()}` });
+  const bus = await openNatsEventBus({ servers: nats.endpoint });
+  const storageRoot = await mkdtemp(join(tmpdir(), 'nimbus-compute-storage-'));
+  const workDir = await mkdtemp(join(tmpdir(), 'nimbus-compute-images-'));
   const peers: HostedService[] = [];
-  let compute: HostedService | undefined;
   const endpoints: Record<string, string> = {};
   const clients: { close(): void }[] = [];
   const workers: TestWorker[] = [];
-  let storageRoot = '';
-  let workDir = '';
-  let handles:
-    | Omit<
-        ComputeUnderTest,
-        'image' | 'worker' | 'restartCompute' | 'stopCompute' | 'startCompute' | 'serviceToken'
-      >
-    | undefined;
-  let image: string | undefined;
+  let compute: HostedService | undefined;
   let lastAddress: string | undefined;
+  let image: string | undefined;
 
-  const host = async (
-    name: string,
-    module: Parameters<typeof hostServiceModule>[0],
-    env: Record<string, string>,
-  ) => {
-    if (!store || !bus) throw new Error('no store');
-    return hostServiceModule(module, {
+  const host = (name: string, module: Parameters<typeof hostServiceModule>[0], env: Record<string, string>) =>
+    hostServiceModule(module, {
       store,
       bus,
       logger: createLogger({
@@ -112,12 +119,36 @@ export function useComputeUnderTest(options: ComputeUnderTestOptions = {}): Comp
         ...env,
       },
     });
-  };
   const client = <S extends DescService>(service: S, address: string, token: string) => {
     const made = createClient(service, address, { token });
     clients.push(made);
     return made;
   };
+
+  const storageService = await host('block-storage', createBlockStorageServiceModule(), {
+    NIMBUS_STORAGE_ROOT: storageRoot,
+  });
+  endpoints['block-storage'] = storageService.address;
+  const network = await host('network', createNetworkServiceModule(), { NIMBUS_EDGE: 'false' });
+  endpoints.network = network.address;
+  const imageService = await host('image', createImageServiceModule({ pollMs: 50 }), {
+    NIMBUS_IMAGE_WORK_DIR: workDir,
+    NIMBUS_PROVIDED_IMAGES: 'false',
+  });
+  endpoints.image = imageService.address;
+  peers.push(storageService, network, imageService);
+
+  const fixed = {
+    network: client(NetworkService, network.address, 'token-a'),
+    storage: client(BlockStorageService, storageService.address, 'token-a'),
+    images: client(ImageService, imageService.address, 'token-a'),
+    store,
+    bus,
+    serviceToken,
+  };
+  // What a restart of compute replaces.
+  const current = {} as Pick<ComputeStack, 'client' | 'otherAccount' | 'address'>;
+
   const startCompute = async () => {
     compute = await host('compute', createComputeServiceModule(), {
       // A restarted compute listens where it did, as in a region, so that workers dial it again.
@@ -129,58 +160,98 @@ export function useComputeUnderTest(options: ComputeUnderTestOptions = {}): Comp
       ...options.env,
     });
     lastAddress = compute.address;
-    if (handles) {
-      handles.address = compute.address;
-      handles.client = client(ComputeService, compute.address, 'token-a');
-      handles.otherAccount = client(ComputeService, compute.address, 'token-b');
-    }
+    current.address = compute.address;
+    current.client = client(ComputeService, compute.address, 'token-a');
+    current.otherAccount = client(ComputeService, compute.address, 'token-b');
   };
+  const stopCompute = async () => {
+    await compute?.stop();
+    compute = undefined;
+  };
+  await startCompute();
 
+  return {
+    ...fixed,
+    get client() {
+      return current.client;
+    },
+    get otherAccount() {
+      return current.otherAccount;
+    },
+    get address() {
+      return current.address;
+    },
+    startCompute,
+    stopCompute,
+    async restartCompute() {
+      await stopCompute();
+      await startCompute();
+    },
+    async image(bootCommand = 'sleep infinity') {
+      if (image && bootCommand === 'sleep infinity') return image;
+      const { storage, images } = fixed;
+      const { volume } = await storage.createVolume({ availabilityZone: 'nimbus-1a', size: 1 });
+      const volumeId = volume?.volumeId ?? '';
+      await waitUntil(
+        async () =>
+          (await storage.describeVolumes({ volumeIds: [volumeId] })).volumes[0]?.state === 'available',
+        { timeoutMs: 10_000 },
+      );
+      const { snapshot } = await storage.createSnapshot({ volumeId });
+      const snapshotId = snapshot?.snapshotId ?? '';
+      await waitUntil(
+        async () =>
+          (await storage.describeSnapshots({ snapshotIds: [snapshotId] })).snapshots[0]?.state ===
+          'completed',
+        { timeoutMs: 10_000 },
+      );
+      await storage.deleteVolume({ volumeId });
+      const { imageId } = await images.registerImage({
+        name: `test-${randomUUID().slice(0, 8)}`,
+        bootCommand,
+        blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { snapshotId, volumeSize: 1 } }],
+      });
+      await waitUntil(
+        async () => (await images.describeImages({ imageIds: [imageId] })).images[0]?.state === 'available',
+        { timeoutMs: 10_000 },
+      );
+      if (bootCommand === 'sleep infinity') image = imageId;
+      return imageId;
+    },
+    async worker(workerOptions: Omit<TestWorkerOptions, 'address' | 'serviceToken'>) {
+      const worker = startTestWorker({ ...workerOptions, address: current.address, serviceToken });
+      workers.push(worker);
+      await worker.registered();
+      return worker;
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => w.close()));
+      for (const c of clients) c.close();
+      await compute?.stop();
+      for (const p of peers.reverse()) await p.stop();
+      await bus.close();
+      await store.close();
+      await Promise.all([etcd.dispose(), nats.dispose()]);
+      for (const dir of [storageRoot, workDir]) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The usual start of a test file: the stack is started before its tests and
+ * stopped after them; the handle reads through to what runs.
+ */
+export function useComputeUnderTest(options: ComputeUnderTestOptions = {}): ComputeUnderTest {
+  let stack: ComputeStack | undefined;
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    store = await openEtcdStore({ endpoints: [etcd.endpoint], namespace: `/t-${randomUUID()}` });
-    bus = await openNatsEventBus({ servers: nats.endpoint });
-    storageRoot = await mkdtemp(join(tmpdir(), 'nimbus-compute-storage-'));
-    workDir = await mkdtemp(join(tmpdir(), 'nimbus-compute-images-'));
-    const storageService = await host('block-storage', createBlockStorageServiceModule(), {
-      NIMBUS_STORAGE_ROOT: storageRoot,
-    });
-    endpoints['block-storage'] = storageService.address;
-    const network = await host('network', createNetworkServiceModule(), { NIMBUS_EDGE: 'false' });
-    endpoints.network = network.address;
-    const imageService = await host('image', createImageServiceModule({ pollMs: 50 }), {
-      NIMBUS_IMAGE_WORK_DIR: workDir,
-      NIMBUS_PROVIDED_IMAGES: 'false',
-    });
-    endpoints.image = imageService.address;
-    peers.push(storageService, network, imageService);
-    await startCompute();
-    if (!compute) throw new Error('compute did not start');
-    handles = {
-      client: client(ComputeService, compute.address, 'token-a'),
-      otherAccount: client(ComputeService, compute.address, 'token-b'),
-      network: client(NetworkService, network.address, 'token-a'),
-      storage: client(BlockStorageService, storageService.address, 'token-a'),
-      images: client(ImageService, imageService.address, 'token-a'),
-      store,
-      bus,
-      address: compute.address,
-    };
+    stack = await startComputeStack(options);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.close()));
-    for (const c of clients) c.close();
-    await compute?.stop();
-    for (const p of peers.reverse()) await p.stop();
-    await bus?.close();
-    await store?.close();
-    await Promise.all([etcd?.dispose(), nats?.dispose()]);
-    for (const dir of [storageRoot, workDir]) if (dir) await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   }, 60_000);
-
-  const running = () => {
-    if (!handles) throw new Error('compute runs only inside the tests of its file');
-    return handles;
+  const running = (): ComputeStack => {
+    if (!stack) throw new Error('compute runs only inside the tests of its file');
+    return stack;
   };
   return {
     get client() {
@@ -207,56 +278,13 @@ export function useComputeUnderTest(options: ComputeUnderTestOptions = {}): Comp
     get address() {
       return running().address;
     },
-    serviceToken,
-    async image(bootCommand = 'sleep infinity') {
-      if (image && bootCommand === 'sleep infinity') return image;
-      const { storage, images } = running();
-      const { volume } = await storage.createVolume({ availabilityZone: 'nimbus-1a', size: 1 });
-      const volumeId = volume?.volumeId ?? '';
-      await waitUntil(
-        async () =>
-          (await storage.describeVolumes({ volumeIds: [volumeId] })).volumes[0]?.state === 'available',
-        {
-          timeoutMs: 10_000,
-        },
-      );
-      const { snapshot } = await storage.createSnapshot({ volumeId });
-      const snapshotId = snapshot?.snapshotId ?? '';
-      await waitUntil(
-        async () =>
-          (await storage.describeSnapshots({ snapshotIds: [snapshotId] })).snapshots[0]?.state ===
-          'completed',
-        { timeoutMs: 10_000 },
-      );
-      await storage.deleteVolume({ volumeId });
-      const { imageId } = await images.registerImage({
-        name: `test-${randomUUID().slice(0, 8)}`,
-        bootCommand,
-        blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { snapshotId, volumeSize: 1 } }],
-      });
-      await waitUntil(
-        async () => (await images.describeImages({ imageIds: [imageId] })).images[0]?.state === 'available',
-        {
-          timeoutMs: 10_000,
-        },
-      );
-      if (bootCommand === 'sleep infinity') image = imageId;
-      return imageId;
+    get serviceToken() {
+      return running().serviceToken;
     },
-    async worker(workerOptions) {
-      const worker = startTestWorker({ ...workerOptions, address: running().address, serviceToken });
-      workers.push(worker);
-      await worker.registered();
-      return worker;
-    },
-    async restartCompute() {
-      await compute?.stop();
-      await startCompute();
-    },
-    async stopCompute() {
-      await compute?.stop();
-      compute = undefined;
-    },
-    startCompute,
+    image: (bootCommand) => running().image(bootCommand),
+    worker: (options) => running().worker(options),
+    restartCompute: () => running().restartCompute(),
+    stopCompute: () => running().stopCompute(),
+    startCompute: () => running().startCompute(),
   };
 }
