@@ -14,7 +14,7 @@
  * reported failed with it; without the blkio controller the volume is
  * mounted and its IOPS are not enforced (logged once per volume).
  */
-import { readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   attachVolumeFile,
@@ -34,6 +34,23 @@ interface Limiting {
   limiter: IopsLimiter;
   stop: AbortController;
   running: Promise<void>;
+}
+
+/**
+ * Whether any loop device is backed by `file`, from sysfs (what `losetup -j`
+ * reads), without starting a process: the common case, none, then costs no
+ * `losetup` run per boot.
+ */
+async function hasLoopDevice(file: string): Promise<boolean> {
+  // sysfs shows the canonical path.
+  const canonical = await realpath(file).catch(() => file);
+  const devices = await readdir('/sys/block').catch(() => [] as string[]);
+  for (const name of devices) {
+    if (!name.startsWith('loop')) continue;
+    const backing = await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(() => '');
+    if (backing.trim() === canonical) return true;
+  }
+  return false;
 }
 
 /** The device mounted at `directory` (from /proc/self/mountinfo), if any. */
@@ -107,7 +124,7 @@ export function deviceRootVolumes(baseDir: string, logger: Logger): RootVolumes 
         device = { number: await deviceNumberOf(source) };
       } else {
         // Whatever an earlier worker left of this file (a loop device, a mount elsewhere) goes first.
-        await releaseVolumeFile(file);
+        if (await hasLoopDevice(file)) await releaseVolumeFile(file);
         device = (await attachVolumeFile(file, { mountPoint })).device;
       }
       if (context.blkioCgroup) await startLimiter(instanceId, volume, device, context.blkioCgroup);
