@@ -20,6 +20,7 @@ export interface SubnetFacts {
   availabilityZone: string;
   mapPublicIpOnLaunch: boolean;
   cidrBlock: string;
+  vpcCidrBlock: string;
 }
 
 export async function lookUpImage(
@@ -100,7 +101,8 @@ export async function lookUpSubnet(
     vpcId: subnet.vpcId,
     availabilityZone: subnet.availabilityZone,
     mapPublicIpOnLaunch: subnet.mapPublicIpOnLaunch,
-    cidrBlock: subnet.cidrBlock || (vpcs[0]?.cidrBlock ?? ''),
+    cidrBlock: subnet.cidrBlock,
+    vpcCidrBlock: vpcs[0]?.cidrBlock ?? '',
   };
 }
 

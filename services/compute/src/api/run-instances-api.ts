@@ -149,6 +149,7 @@ export function createRunInstancesApi(deps: ApiDeps): RunInstancesApi {
           privateDnsName: privateDnsName('', region),
           macAddress: '',
           subnetCidrBlock: subnet.cidrBlock,
+          vpcCidrBlock: subnet.vpcCidrBlock,
           publicIp: '',
           workerName,
         }));

@@ -62,6 +62,7 @@ describe('an instance on a worker', () => {
     expect(worker.running.has(instanceId)).toBe(true);
     const desired = worker.desired.get(instanceId);
     expect(desired?.privateIp).toBe(up?.privateIpAddress);
+    expect([desired?.subnetCidrBlock, desired?.vpcCidrBlock]).toEqual(['127.16.0.0/20', '127.16.0.0/16']);
     expect(desired?.volumes.find((v) => v.isRoot)?.hostPath).not.toBe('');
 
     const stop = await compute.client.stopInstances({ instanceIds: [instanceId] });

@@ -127,6 +127,7 @@ export interface InstanceRecord {
   privateDnsName: string;
   macAddress: string;
   subnetCidrBlock: string;
+  vpcCidrBlock?: string;
   /** The auto-assigned public address, while it has one. */
   publicIp: string;
   /** The Elastic IP associated with its primary address, if any (shown instead of publicIp). */

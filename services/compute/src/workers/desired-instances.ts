@@ -59,7 +59,7 @@ export function toDesiredInstance(r: InstanceRecord, region: string, stopTimeout
     vpcId: r.vpcId,
     macAddress: r.macAddress,
     subnetCidrBlock: r.subnetCidrBlock,
-    vpcCidrBlock: '',
+    vpcCidrBlock: r.vpcCidrBlock ?? '',
     securityGroupNames: r.groups.map((g) => g.groupName),
     securityGroupIds: r.groups.map((g) => g.groupId),
     keyName: r.keyName,
