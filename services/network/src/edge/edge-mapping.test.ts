@@ -36,6 +36,14 @@ describe('edge listener ports', () => {
     expect(sorted(listenerPorts([rule('-1', -1, -1)], [443, 5432], 64))).toEqual([443, 5432]);
   });
 
+  it("listens on a narrow rule's ports even inside an all-traffic rule (the default group)", () => {
+    const ports = listenerPorts([rule('-1', -1, -1), rule('tcp', 80, 80)], undefined, 64);
+    expect(sorted(ports)).toEqual([80]);
+    expect(sorted(listenerPorts([rule('tcp', 1, 65535), rule('tcp', 80, 80)], [5432], 64))).toEqual([
+      80, 5432,
+    ]);
+  });
+
   it('counts adjacent rules as one range, and a range of exactly the threshold as narrow', () => {
     expect(listenerPorts([rule('tcp', 100, 131), rule('tcp', 132, 163)], [], 64).size).toBe(64);
     expect(sorted(listenerPorts([rule('tcp', 100, 131), rule('tcp', 132, 164)], [150], 64))).toEqual([150]);

@@ -61,15 +61,26 @@ export function listenerPorts(
   wideRangeThreshold: number,
 ): Set<number> {
   const ports = new Set<number>();
-  for (const range of tcpPortRanges(ingress)) {
+  const listenAt = (range: { from: number; to: number }) => {
+    for (const port of listeningPorts ?? []) {
+      if (Number.isInteger(port) && port >= Math.max(1, range.from) && port <= range.to) ports.add(port);
+    }
+  };
+  // A narrow rule's ports are listened on even inside a wide rule (port 80 open to all
+  // beside the default group's all-traffic rule); narrow rules that touch merge, so
+  // that splitting a wide range into small rules does not make it narrow.
+  const width = (rule: SecurityGroupRule) =>
+    rule.ipProtocol === '-1' ? 65536 : rule.toPort - rule.fromPort + 1;
+  const narrow = ingress.filter((rule) => width(rule) <= wideRangeThreshold);
+  for (const range of tcpPortRanges(narrow)) {
     if (range.to - range.from + 1 <= wideRangeThreshold) {
       for (let port = Math.max(1, range.from); port <= range.to; port++) ports.add(port);
     } else {
-      for (const port of listeningPorts ?? []) {
-        if (Number.isInteger(port) && port >= Math.max(1, range.from) && port <= range.to) ports.add(port);
-      }
+      listenAt(range);
     }
   }
+  for (const range of tcpPortRanges(ingress.filter((rule) => width(rule) > wideRangeThreshold)))
+    listenAt(range);
   return ports;
 }
 
