@@ -63,9 +63,9 @@ export interface LaunchSteps {
   /** Creates (or finds again) each volume not yet recorded, and marks the available ones ready. False while some are not. */
   volumes(record: Stored<InstanceRecord>): Promise<{ record: Stored<InstanceRecord>; ready: boolean }>;
   /**
-   * Creates (or finds again) the primary interface. It is not attached
-   * through AttachNetworkInterface: the network service refuses to detach
-   * device index 0, which terminate must do before deleting it.
+   * Creates (or finds again) the primary interface and attaches it at device
+   * index 0 (which only compute may detach, at terminate), so that Elastic IPs
+   * can be associated by instance id.
    */
   networkInterface(record: Stored<InstanceRecord>): Promise<Stored<InstanceRecord>>;
   /** An auto-assigned public address, when the instance gets one. */
@@ -165,6 +165,29 @@ export function createLaunchSteps(peers: Peers, instances: InstanceStore, region
           privateDnsName: privateDnsName(eni.privateIpAddress, region),
           macAddress: eni.macAddress,
         }));
+      }
+      if (current.value.attachmentId === '') {
+        const eniId = current.value.networkInterfaceId;
+        let attachmentId = '';
+        try {
+          attachmentId = (
+            await peers.network.attachNetworkInterface(
+              { networkInterfaceId: eniId, instanceId: r.instanceId, deviceIndex: 0 },
+              { accountId },
+            )
+          ).attachmentId;
+        } catch (error) {
+          if (!isRemoteError(error)) throw error;
+          // Attached before a crash kept us from recording it: read the attachment back.
+          const { networkInterfaces } = await peers.network.describeNetworkInterfaces(
+            { networkInterfaceIds: [eniId] },
+            { accountId },
+          );
+          const attachment = networkInterfaces[0]?.attachment;
+          if (attachment?.instanceId !== r.instanceId) throw error;
+          attachmentId = attachment.attachmentId;
+        }
+        current = await write(current, (c) => ({ ...c, attachmentId }));
       }
       return current;
     },
