@@ -139,7 +139,9 @@ export function createWorkerAgent(options: WorkerAgentOptions): WorkerAgent {
       }
       refused.delete(instanceId);
       await options.acted.delete(instanceId);
-      if (!want) desired.delete(instanceId);
+      // Forgotten, so that a long-lived stream does not pile up the terminated. Compute sends each
+      // instance's generations in order on one stream, so no older message can bring it back.
+      if (desired.get(instanceId) === want) desired.delete(instanceId);
       return;
     }
     let acted = options.acted.get(instanceId);
