@@ -152,6 +152,12 @@ describe('worker agent', () => {
       instanceStatus: 'impaired',
       statusMessage: expect.stringContaining('3'),
     });
+    // A crashed instance stays down until compute asks: a reboot boots it once.
+    compute.desired(false, [desired(kept, { generation: 2n, rebootGeneration: 1n })]);
+    await waitUntil(
+      () => compute.latest(kept)?.rebootGeneration === 1n && compute.latest(kept)?.phase === 'running',
+    );
+    expect(runtime.observeInstance(kept)?.bootCount).toBe(2);
   });
 
   it('reports an instance it cannot set up with an error', async () => {

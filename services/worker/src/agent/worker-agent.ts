@@ -156,16 +156,16 @@ export function createWorkerAgent(options: WorkerAgentOptions): WorkerAgent {
         return;
       }
       const reboot = acted !== undefined && want.rebootGeneration > acted.rebootGeneration;
-      if (!seen || seen.phase === 'stopped') {
+      const live = seen?.phase === 'running' || seen?.phase === 'starting' || seen?.phase === 'stopping';
+      if (!seen || seen.phase === 'stopped' || (reboot && !live)) {
+        // Not running (or a reboot of an exited or crashed instance, which is a boot): start it.
         await runtime.start(spec);
-      } else if (reboot) {
+      } else if (live) {
+        // Running already: this refreshes only its data (public IP, groups, tags).
         await runtime.start(spec);
-        await runtime.reboot(instanceId, { graceMs: want.stopTimeoutMs });
-      } else if (seen.phase === 'running' || seen.phase === 'starting') {
-        // Running already: only its data (public IP, groups, tags) may have changed.
-        await runtime.start(spec);
+        if (reboot) await runtime.reboot(instanceId, { graceMs: want.stopTimeoutMs });
       }
-      // An exited or crashed instance waits for compute: a stop, a terminate or a reboot.
+      // Otherwise an exited or crashed instance waits for compute: a stop, a terminate or a reboot.
       acted = { generation: want.generation, rebootGeneration: want.rebootGeneration };
     } else if (want.desiredState === 'stopped') {
       if (seen && seen.phase !== 'stopped') await runtime.stop(instanceId, { graceMs: want.stopTimeoutMs });
