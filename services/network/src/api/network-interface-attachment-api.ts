@@ -78,7 +78,7 @@ export function createNetworkInterfaceAttachmentApi(deps: ApiDeps): NetworkInter
       }
     },
 
-    async detachNetworkInterface(request, { accountId }) {
+    async detachNetworkInterface(request, { accountId, service }) {
       const attachmentId = requireId(ResourceKinds.interfaceAttachment, request.attachmentId);
       for (;;) {
         const eni = (await interfaces.list(vpcKeys.networkInterfaces(accountId))).find(
@@ -86,7 +86,8 @@ export function createNetworkInterfaceAttachmentApi(deps: ApiDeps): NetworkInter
         );
         const attachment = eni?.value.attachment;
         if (!eni || !attachment) throw notFound(ResourceKinds.interfaceAttachment, attachmentId);
-        if (attachment.deviceIndex === 0) {
+        // Only the compute service (a service caller) detaches a primary interface, when its instance terminates.
+        if (attachment.deviceIndex === 0 && !service) {
           throw new NetworkError(
             'OperationNotPermitted',
             `The network interface at device index 0 cannot be detached.`,
