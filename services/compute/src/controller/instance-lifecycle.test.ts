@@ -63,6 +63,14 @@ describe('an instance on a worker', () => {
     const desired = worker.desired.get(instanceId);
     expect(desired?.privateIp).toBe(up?.privateIpAddress);
     expect([desired?.subnetCidrBlock, desired?.vpcCidrBlock]).toEqual(['127.16.0.0/20', '127.16.0.0/16']);
+    const eniId = up?.networkInterfaces[0]?.networkInterfaceId ?? '';
+    const eni = (await compute.network.describeNetworkInterfaces({ networkInterfaceIds: [eniId] }))
+      .networkInterfaces[0];
+    expect([eni?.status, eni?.attachment?.instanceId, eni?.attachment?.deviceIndex]).toEqual([
+      'in-use',
+      instanceId,
+      0,
+    ]);
     expect(desired?.volumes.find((v) => v.isRoot)?.hostPath).not.toBe('');
 
     const stop = await compute.client.stopInstances({ instanceIds: [instanceId] });
