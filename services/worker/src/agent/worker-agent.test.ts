@@ -197,4 +197,26 @@ describe('worker agent', () => {
     compute.registered({ heartbeatIntervalMs: 100 });
     await waitUntil(() => compute.received.filter((r) => r.message.case === 'heartbeat').length >= 2);
   });
+
+  it('carries thousands of fake instances: one full set in, every one reported running', async () => {
+    await registeredAgent();
+    const ids = Array.from({ length: 3_000 }, () => testInstanceId());
+    compute.desired(
+      true,
+      ids.map((id) => desired(id)),
+    );
+    await waitUntil(
+      () => {
+        const last = compute.received.findLast((r) => r.message.case === 'observed' && r.message.value.full);
+        const seen = new Set<string>();
+        for (const r of compute.received) {
+          if (r.message.case !== 'observed') continue;
+          for (const i of r.message.value.instances) if (i.phase === 'running') seen.add(i.instanceId);
+        }
+        return (last !== undefined && seen.size === ids.length) || undefined;
+      },
+      { timeoutMs: 20_000, message: 'every instance reported running' },
+    );
+    expect(runtime.observe()).toHaveLength(3_000);
+  });
 });
