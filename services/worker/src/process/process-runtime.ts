@@ -19,7 +19,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
@@ -47,7 +47,8 @@ import {
   removeWorkerCgroups,
 } from './cgroups.js';
 import { type ConsoleLog, createConsoleLog } from './console-log.js';
-import { cannotJoinCgroupsStatus, describeStatus, initArgs } from './instance-init.js';
+import { initArgs } from './instance-init.js';
+import { instanceOutcome, type KernelExit } from './instance-outcome.js';
 import { createInstanceStateFiles, type InstanceState } from './instance-state-file.js';
 import { listeningSockets, portsOf } from './listening-ports.js';
 import {
@@ -162,41 +163,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): InstanceRu
 
   const exitFileOf = (t: Tracked) => join(files.dirOf(t.state.spec.instanceId), 'exit-status');
 
-  /** How the boot process ended: the init's exit file, else what the kernel told us, else unknown. */
-  const readExit = async (t: Tracked, fallback?: { code: number | null; signal: string | null }) => {
-    let status: number | undefined;
-    try {
-      const text = (await readFile(exitFileOf(t), 'utf8')).trim();
-      if (text !== '') status = Number(text);
-    } catch {
-      // No file: the init itself was killed (by a signal or the OOM killer) before it could write one.
-    }
-    const at = new Date();
-    if (status === undefined && fallback?.code != null) status = fallback.code;
-    if (status !== undefined) {
-      const described = describeStatus(status);
-      if (status === 0)
-        return { phase: 'exited' as const, exit: { code: 0, reason: 'the boot process exited', at } };
-      if (status === cannotJoinCgroupsStatus) {
-        return {
-          phase: 'crashed' as const,
-          exit: { code: status, reason: 'the instance could not join its cgroups', at },
-        };
-      }
-      const how = described.signal ? `was killed by ${described.signal}` : `exited with status ${status}`;
-      return { phase: 'crashed' as const, exit: { ...described, reason: `the boot process ${how}`, at } };
-    }
-    if (fallback?.signal) {
-      return {
-        phase: 'crashed' as const,
-        exit: { signal: fallback.signal, reason: `the instance's init was killed by ${fallback.signal}`, at },
-      };
-    }
-    return {
-      phase: 'crashed' as const,
-      exit: { reason: 'the instance ended while no worker watched it; its exit status is unknown', at },
-    };
-  };
+  const readExit = (t: Tracked, fallback?: KernelExit) => instanceOutcome(exitFileOf(t), fallback);
 
   const removeCgroupsPatiently = async (paths: InstanceCgroupPaths) => {
     for (let attempt = 0; ; attempt++) {
