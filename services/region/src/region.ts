@@ -5,6 +5,7 @@
  * any order. The result is written to `<home>/region.json`.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddedEventBus, type EventBus } from '@nimbus/events';
@@ -112,6 +113,10 @@ export async function startRegion(
       NIMBUS_AUTH_TOKENS: `${credentials.token}=${credentials.accountId}`,
       // The services' secret for calling each other for an account; new at every start.
       NIMBUS_SERVICE_TOKEN: randomBytes(24).toString('base64url'),
+      // On one machine instances are processes that mostly wait: each worker offers 8 vCPUs per
+      // host CPU (each instance is still held to its type's CPUs by its cgroup), so that a
+      // laptop runs a handful of t3.micro per zone. NIMBUS_WORKER_VCPUS overrides it.
+      NIMBUS_WORKER_VCPUS: process.env.NIMBUS_WORKER_VCPUS ?? String(8 * availableParallelism()),
     };
     for (const service of planned) {
       signal?.throwIfAborted();
