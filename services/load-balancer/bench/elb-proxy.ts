@@ -74,6 +74,7 @@ const server = createHttpListenerServer({
   listener: () => listener,
   targetGroup: (arn) => (arn === record.arn ? group : undefined),
   now: Date.now,
+  idleTimeoutMs: 60_000,
 });
 server.listen(Number(port), host, () => console.log('ready'));
 process.on('SIGINT', () => process.exit(0));

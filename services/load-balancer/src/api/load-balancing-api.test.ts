@@ -228,6 +228,20 @@ describe('load balancers, listeners and rules', () => {
     );
   });
 
+  it('marks a load balancer failed when the network service refuses its addresses', async () => {
+    lb.neighbours.refuseInterfaces = true;
+    try {
+      const [created] = (await lb.client.createLoadBalancer({ name: 'full', subnets })).loadBalancers;
+      expect(created?.state?.code).toBe('provisioning');
+      await waitUntil(async () => {
+        const [found] = (await lb.client.describeLoadBalancers({ names: ['full'] })).loadBalancers;
+        return found?.state?.code === 'failed' && found.state.reason.includes('no free address');
+      });
+    } finally {
+      lb.neighbours.refuseInterfaces = false;
+    }
+  });
+
   it('keeps listeners, rules and target groups consistent', async () => {
     const front = await activeLoadBalancer('rules');
     const lbArn = front?.loadBalancerArn ?? '';

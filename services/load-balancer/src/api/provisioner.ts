@@ -6,6 +6,8 @@
  * record says what is left to do, so a process that dies halfway resumes at
  * start (`sweep`).
  */
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { isRemoteError, type RemoteError } from '@nimbus/runtime';
 import type { Stored } from '@nimbus/service-kit';
 import type { Store } from '@nimbus/store';
 import type { Logger } from 'pino';
@@ -22,6 +24,19 @@ export interface Provisioner {
 }
 
 const retryDelaysMs = [200, 500, 1000, 2000, 5000];
+
+/** A refusal of the caller's request by another service (not its absence or a fault): final. */
+function isRefusal(error: unknown): error is RemoteError {
+  return (
+    isRemoteError(error) &&
+    [
+      grpcStatus.INVALID_ARGUMENT,
+      grpcStatus.NOT_FOUND,
+      grpcStatus.FAILED_PRECONDITION,
+      grpcStatus.RESOURCE_EXHAUSTED,
+    ].includes(error.status)
+  );
+}
 
 export function createProvisioner(deps: {
   store: Store;
@@ -78,6 +93,15 @@ export function createProvisioner(deps: {
         else await unprovision(record);
         return;
       } catch (error) {
+        if (record.value.state === 'provisioning' && isRefusal(error)) {
+          // The network service refused (a subnet gone, no address left): retrying will not help.
+          const failed = { ...record.value, state: 'failed' as const, stateReason: error.message };
+          if (await lookups.loadBalancers.update(record, failed)) {
+            logger.warn({ err: error, loadBalancer: record.value.arn }, 'load balancer failed');
+            return;
+          }
+          continue;
+        }
         const delay = retryDelaysMs[Math.min(attempt, retryDelaysMs.length - 1)] ?? 5000;
         logger.warn(
           { err: error, loadBalancer: record.value.arn, attempt },

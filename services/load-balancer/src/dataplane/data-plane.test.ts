@@ -339,6 +339,18 @@ describe('the HTTP data plane', () => {
     });
     expect((await get(address, 8082, '/')).status).toBe(502);
 
+    // A target silent past the idle timeout (60 s, 3 s here): 504.
+    const stalled = await backend('stalled');
+    const stalledGroup = await group('stalled', [stalled]);
+    await listen(arn, 8084, stalledGroup);
+    await allHealthy(stalledGroup, 1);
+    await answering(address, 8084);
+    stalled.hold = true;
+    const started = Date.now();
+    const late = await get(address, 8084, '/x');
+    expect(late.status).toBe(504);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+
     // A health path that never answers: unhealthy with Target.Timeout.
     const silent = await backend('silent');
     silent.healthStatus = 0;

@@ -67,6 +67,8 @@ export interface DataPlane extends TrafficView {
 }
 
 const retryBindMs = 1000;
+/** ELBv2's default idle timeout of a load balancer's connections (idle_timeout.timeout_seconds). */
+const idleTimeoutSeconds = 60;
 
 export function createDataPlane(options: DataPlaneOptions): DataPlane {
   const { store, bus, logger } = options;
@@ -228,6 +230,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       listener: () => listeners.get(binding.listenerArn),
       targetGroup: (arn: string) => groups.get(arn),
       now,
+      idleTimeoutMs: idleTimeoutSeconds * 1000 * timeScale,
     };
     const server =
       binding.protocol === 'HTTP' ? createHttpListenerServer(routing) : createTcpListenerServer(routing);

@@ -15,6 +15,8 @@ export interface HttpRouting {
   listener(): CompiledListener | undefined;
   targetGroup(arn: string): TargetGroupRuntime | undefined;
   now(): number;
+  /** How long a target may stay silent (no byte either way) before the client gets 504: ELBv2's idle timeout, 60 s. */
+  idleTimeoutMs: number;
 }
 
 const hopByHop = new Set([
@@ -105,8 +107,9 @@ function forward(
   res: ServerResponse,
   group: TargetGroupRuntime,
   listenerPort: number,
-  now: () => number,
+  routing: HttpRouting,
 ): void {
+  const now = routing.now;
   group.counters.current().requestCount++;
   const target = group.pick();
   if (!target) {
@@ -138,6 +141,12 @@ function forward(
     headers,
     agent: target.agent,
     setHost: false,
+    timeout: routing.idleTimeoutMs,
+  });
+  let timedOut = false;
+  outbound.on('timeout', () => {
+    timedOut = true;
+    outbound.destroy(new Error('the target stayed silent past the idle timeout'));
   });
   const handle = {
     destroy() {
@@ -172,7 +181,8 @@ function forward(
   });
   outbound.on('error', () => {
     if (!res.headersSent) group.counters.current().elb5xx++;
-    elbAnswer(res, 502, 'Bad Gateway');
+    if (timedOut) elbAnswer(res, 504, 'Gateway Time-out');
+    else elbAnswer(res, 502, 'Bad Gateway');
     finish();
   });
   res.on('close', () => {
@@ -217,7 +227,7 @@ export function createHttpListenerServer(routing: HttpRouting): Server {
           elbAnswer(res, 503, 'Service Temporarily Unavailable');
           return;
         }
-        forward(req, res, group, listener.port, routing.now);
+        forward(req, res, group, listener.port, routing);
       }
     }
   });

@@ -40,6 +40,8 @@ export interface FakeNeighbours {
   interfaces: Map<string, { privateIp: string; publicIp?: string; clientToken: string }>;
   /** Calls of DescribeInstances seen, with the account they acted for. */
   describeCalls: string[];
+  /** While set, CreateNetworkInterface refuses as a full subnet does. */
+  refuseInterfaces: boolean;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,14 @@ export async function startFakeNeighbours(octet: number, serviceToken: string): 
   const instances = new Map<string, FakeInstance>();
   const interfaces = new Map<string, { privateIp: string; publicIp?: string; clientToken: string }>();
   const describeCalls: string[] = [];
+  const self: FakeNeighbours = {
+    endpoints: {},
+    instances,
+    interfaces,
+    describeCalls,
+    refuseInterfaces: false,
+    stop: async () => {},
+  };
   let nextPrivate = 10;
   let nextPublic = 10;
   let nextEni = 1;
@@ -67,6 +77,12 @@ export async function startFakeNeighbours(octet: number, serviceToken: string): 
       return { securityGroups: groupIds.map((groupId) => ({ groupId, vpcId: testVpcId })) };
     },
     async createNetworkInterface({ subnetId, clientToken }) {
+      if (self.refuseInterfaces) {
+        throw new DomainError(
+          'InsufficientFreeAddressesInSubnet',
+          `The subnet '${subnetId}' has no free address`,
+        );
+      }
       for (const [id, eni] of interfaces) {
         if (eni.clientToken === clientToken) {
           return { networkInterface: { networkInterfaceId: id, subnetId, privateIpAddress: eni.privateIp } };
@@ -150,13 +166,9 @@ export async function startFakeNeighbours(octet: number, serviceToken: string): 
     start: async () => ({ services: [{ service: ComputeService, impl: compute }] }),
   });
   const hostedOf = (h: { hosted: HostedService }) => h.hosted.address;
-  return {
-    endpoints: { network: hostedOf(net), compute: hostedOf(cmp) },
-    instances,
-    interfaces,
-    describeCalls,
-    async stop() {
-      await Promise.all([net.stop(), cmp.stop()]);
-    },
+  self.endpoints = { network: hostedOf(net), compute: hostedOf(cmp) };
+  self.stop = async () => {
+    await Promise.all([net.stop(), cmp.stop()]);
   };
+  return self;
 }
