@@ -42,15 +42,15 @@ interface Limiting {
  * `losetup` run per boot.
  */
 async function hasLoopDevice(file: string): Promise<boolean> {
-  // sysfs shows the canonical path.
+  // sysfs shows the canonical path; only a bound loop device has a loop/ directory.
   const canonical = await realpath(file).catch(() => file);
-  const devices = await readdir('/sys/block').catch(() => [] as string[]);
-  for (const name of devices) {
-    if (!name.startsWith('loop')) continue;
-    const backing = await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(() => '');
-    if (backing.trim() === canonical) return true;
-  }
-  return false;
+  const devices = (await readdir('/sys/block').catch(() => [] as string[])).filter((n) =>
+    n.startsWith('loop'),
+  );
+  const backings = await Promise.all(
+    devices.map((name) => readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(() => '')),
+  );
+  return backings.some((backing) => backing.trim() === canonical);
 }
 
 /** The device mounted at `directory` (from /proc/self/mountinfo), if any. */

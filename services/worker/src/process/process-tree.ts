@@ -16,10 +16,12 @@ export interface ProcessTree {
 /** Live (non-zombie) pids of the tree. */
 export async function treePids(tree: ProcessTree): Promise<number[]> {
   const pids = new Set<number>();
+  // The cgroups hold the whole tree (the init joins them before it starts anything), and reading
+  // them is cheap; only without them is /proc scanned for the process group.
+  if (tree.cgroups) return cgroupPids(tree.cgroups);
   // Never group 0 or below: kill(0) and kill(-0) would signal the worker's own group.
   const pgid = tree.pgid !== undefined && tree.pgid > 0 ? tree.pgid : undefined;
   if (pgid !== undefined) for (const p of await listProcesses()) if (p.pgid === pgid) pids.add(p.pid);
-  if (tree.cgroups) for (const pid of await cgroupPids(tree.cgroups)) pids.add(pid);
   return [...pids];
 }
 
