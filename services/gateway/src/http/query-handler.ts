@@ -266,15 +266,17 @@ export function createQueryHandler(options: QueryHandlerOptions) {
     });
     response.end(body);
     // Never the Authorization header or the body: they carry signatures and parameters only the caller should see.
-    options.logger.debug(
-      {
-        requestId,
-        action: started.action,
-        accountId: started.accountId,
-        status,
-        ms: Math.round(performance.now() - startedAt),
-      },
-      'gateway request',
-    );
+    if (options.logger.isLevelEnabled('debug')) {
+      options.logger.debug(
+        {
+          requestId,
+          action: started.action,
+          accountId: started.accountId,
+          status,
+          ms: Math.round(performance.now() - startedAt),
+        },
+        'gateway request',
+      );
+    }
   };
 }

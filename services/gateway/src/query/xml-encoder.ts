@@ -17,8 +17,10 @@ const escapes: Record<string, string> = {
   "'": '&apos;',
 };
 
+const special = /[&<>"']/;
+
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapes[c] as string);
+  return special.test(text) ? text.replace(/[&<>"']/g, (c) => escapes[c] as string) : text;
 }
 
 function scalarText(value: unknown): string | undefined {
