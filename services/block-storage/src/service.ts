@@ -7,7 +7,8 @@
  * left pending (see state/snapshot-lifecycle.ts). Snapshots live in a chunk
  * store under `<storage root>/chunks`. New blank volumes hold ext4
  * (NIMBUS_VOLUME_FILESYSTEM); with ext4 the service refuses to start when
- * mke2fs is missing.
+ * mke2fs is missing. In one replica at a time (an etcd election) it runs the
+ * lifecycle-policy controller, which takes and prunes the policies' snapshots.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +17,9 @@ import { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_sto
 import { readConfig, type ServiceModule } from '@nimbus/runtime';
 import { createBlockStorageApi } from './api/block-storage-api.js';
 import { imageSnapshotUsers } from './api/image-snapshot-users.js';
+import { createSnapshotActions } from './api/snapshot-api.js';
 import { createChunkStore } from './chunk-store/index.js';
+import { createBlockStorageControllers } from './controller/lifecycle-controllers.js';
 import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
 import { createVolumeEvents } from './state/volume-events.js';
 import { createVolumeLifecycle } from './state/volume-lifecycle.js';
@@ -27,6 +30,8 @@ import { createVolumeFiles } from './volume-files/volume-files.js';
 export interface BlockStorageModuleOptions {
   /** The clock, epoch ms. Default `Date.now`; tests pass their own to step over the 15-second snapshot rule. */
   now?: () => number;
+  /** The longest real wait before the lifecycle controller looks at a policy again, ms (default 60 s); tests that move `now` use less. */
+  lifecyclePollMs?: number;
 }
 
 export function createBlockStorageServiceModule(options: BlockStorageModuleOptions = {}): ServiceModule {
@@ -54,25 +59,29 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
         volumeEvents,
       });
       const deps = { store: context.store, bus: context.bus, config, storageRoot, now, volumeEvents };
+      // Where the region runs an image service, a snapshot behind an image stays.
+      const snapshotUsers = context.endpoints.image
+        ? imageSnapshotUsers(context.connect(ImageService, 'image'))
+        : undefined;
+      const controllers = createBlockStorageControllers({
+        store: context.store,
+        logger: context.logger,
+        snapshots: createSnapshotActions(deps, files, snapshots, snapshotUsers),
+        now,
+        ...(options.lifecyclePollMs === undefined ? {} : { pollMs: options.lifecyclePollMs }),
+      });
+      context.metrics.watchController(controllers.lifecycleController);
       return {
         services: [
           {
             service: BlockStorageService,
-            impl: createBlockStorageApi(
-              deps,
-              files,
-              lifecycle,
-              snapshots,
-              // Where the region runs an image service, a snapshot behind an image stays.
-              context.endpoints.image
-                ? imageSnapshotUsers(context.connect(ImageService, 'image'))
-                : undefined,
-            ),
+            impl: createBlockStorageApi(deps, files, lifecycle, snapshots, snapshotUsers),
           },
         ],
-        async run() {
+        async run(signal) {
           await lifecycle.sweep();
           await snapshots.sweep();
+          await controllers.start(signal);
         },
         async close() {
           await Promise.all([lifecycle.drain(), snapshots.close()]);

@@ -11,6 +11,7 @@ import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
 import { createImportSnapshotApi } from './import-snapshot-api.js';
+import { createLifecyclePolicyApi } from './lifecycle-policy-api.js';
 import { createSnapshotApi, type SnapshotUsers } from './snapshot-api.js';
 import { createVolumeApi } from './volume-api.js';
 import { createVolumeAttachmentApi } from './volume-attachment-api.js';
@@ -32,5 +33,6 @@ export function createBlockStorageApi(
     createVolumeAttachmentApi(deps, lifecycle),
     createSnapshotApi(deps, files, snapshots, snapshotUsers),
     createImportSnapshotApi(deps, snapshots),
+    createLifecyclePolicyApi(deps),
   );
 }

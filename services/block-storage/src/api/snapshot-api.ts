@@ -17,6 +17,7 @@ import {
   pageOf,
   resolveMaxResults,
   type Stored,
+  type StoredTag,
   tagsFor,
   toTags,
 } from '@nimbus/service-kit';
@@ -77,14 +78,9 @@ export function createSnapshotApi(
   users: SnapshotUsers = noSnapshotUsers,
 ): SnapshotApi {
   const snapshots = createRecords<SnapshotRecord>(deps.store);
-  const starts = createRecords<SnapshotStartRecord>(deps.store);
   const volumes = createRecords<VolumeRecord>(deps.store);
 
-  const rateExceeded = () =>
-    new StorageError(
-      StorageErrorCode.SnapshotCreationPerVolumeRateExceeded,
-      'The maximum per volume CreateSnapshot request rate has been exceeded. Use an increasing or variable sleep interval between requests.',
-    );
+  const actions = createSnapshotActions(deps, files, work, users);
 
   return {
     async createSnapshot(request, { accountId }) {
@@ -94,59 +90,8 @@ export function createSnapshotApi(
       }
       const first = await getVolume(volumes, accountId, request.volumeId);
       if (request.dryRun) throw dryRunOperation();
-
-      const snapshotId = newId(IdPrefix.snapshot);
-      const key = storageKeys.snapshot(accountId, snapshotId);
-      work.claim(snapshotId);
-      try {
-        // The volume, the 15-second rule and the new record in one transaction: of two concurrent calls one wins.
-        for (let attempt = 0; ; attempt++) {
-          const volume = attempt === 0 ? first : await getVolume(volumes, accountId, request.volumeId);
-          if (volume.value.state !== 'available' && volume.value.state !== 'in-use') {
-            throw new StorageError(
-              StorageErrorCode.IncorrectState,
-              `The volume '${volume.value.volumeId}' is '${volume.value.state}'; a snapshot needs it 'available' or 'in-use'.`,
-            );
-          }
-          const now = deps.now();
-          const startKey = storageKeys.snapshotStart(accountId, volume.value.volumeId);
-          const start = await starts.get(startKey);
-          if (start && now - start.value.lastStartMs < snapshotIntervalMs) throw rateExceeded();
-          const record: SnapshotRecord = {
-            snapshotId,
-            ownerId: accountId,
-            volumeId: volume.value.volumeId,
-            volumeSize: volume.value.size,
-            state: 'pending',
-            progress: '0%',
-            startTime: new Date(now).toISOString(),
-            description: request.description,
-            encrypted: volume.value.encrypted,
-            tags,
-            fullSnapshotSizeInBytes: 0,
-            incrementalSizeInBytes: 0,
-            stateMessage: '',
-          };
-          const startValue = JSON.stringify({ lastStartMs: now } satisfies SnapshotStartRecord);
-          const ops: TxnOp[] = [
-            { type: 'check', key: volume.key, expectedRevision: volume.revision },
-            start
-              ? { type: 'update', key: startKey, value: startValue, expectedRevision: start.revision }
-              : { type: 'create', key: startKey, value: startValue },
-            { type: 'create', key, value: JSON.stringify(record) },
-          ];
-          if ((await deps.store.txn(ops)).ok) {
-            work.take(key, files.pathOf(record.volumeId));
-            return { snapshot: snapshotView(record) };
-          }
-          if (attempt >= 5) {
-            throw new StorageError('InternalError', 'The snapshot could not be recorded; try again.');
-          }
-        }
-      } catch (error) {
-        work.release(snapshotId);
-        throw error;
-      }
+      const record = await actions.start(accountId, first, { description: request.description, tags });
+      return { snapshot: snapshotView(record) };
     },
 
     async describeSnapshots(request, { accountId }) {
@@ -172,33 +117,7 @@ export function createSnapshotApi(
     },
 
     async deleteSnapshot(request, { accountId }) {
-      const first = await getSnapshot(snapshots, accountId, request.snapshotId);
-      const image = await users.imageUsing(accountId, request.snapshotId);
-      if (image) {
-        throw new StorageError(
-          StorageErrorCode.InvalidSnapshotInUse,
-          `The snapshot ${request.snapshotId} is currently in use by ${image}`,
-        );
-      }
-      const deletable = (s: Stored<SnapshotRecord>) => {
-        // Nimbus: a pending snapshot is still being written; delete it once it has settled.
-        if (s.value.state === 'pending') {
-          throw new StorageError(
-            StorageErrorCode.IncorrectState,
-            `The snapshot '${s.value.snapshotId}' is pending and cannot be deleted until it completes.`,
-          );
-        }
-      };
-      deletable(first);
-      if (request.dryRun) throw dryRunOperation();
-      for (;;) {
-        const record = await snapshots.get(first.key);
-        if (!record) throw snapshotNotFound(request.snapshotId);
-        deletable(record);
-        // The record first: a crash after it leaves a manifest without a record, which the start-up sweep deletes.
-        if (await snapshots.delete(record)) break;
-      }
-      await work.freeBlocks(request.snapshotId);
+      await actions.delete(accountId, request.snapshotId, request.dryRun);
       return {};
     },
 
@@ -243,6 +162,138 @@ export function createSnapshotApi(
       }
       work.copy(key, source.value.snapshotId);
       return { snapshotId, tags: toTags(tags) };
+    },
+  };
+}
+
+export interface StartSnapshotOptions {
+  description: string;
+  tags: StoredTag[];
+  /** The id to give it (default: a new one). A snapshot of that id already recorded is answered as it is: a lifecycle run that recorded its ids first takes each once. */
+  snapshotId?: string;
+}
+
+/** Starting and deleting snapshots, for the API and the lifecycle-policy controller alike. */
+export interface SnapshotActions {
+  /** Records a pending snapshot of the volume (the 15-second rule applies) and starts reading its blocks. */
+  start(
+    accountId: string,
+    volume: Stored<VolumeRecord>,
+    options: StartSnapshotOptions,
+  ): Promise<SnapshotRecord>;
+  /** Deletes a settled snapshot that no image uses, then frees the blocks only it held. */
+  delete(accountId: string, snapshotId: string, dryRun?: boolean): Promise<void>;
+}
+
+export function createSnapshotActions(
+  deps: ApiDeps,
+  files: VolumeFiles,
+  work: SnapshotLifecycle,
+  users: SnapshotUsers = noSnapshotUsers,
+): SnapshotActions {
+  const snapshots = createRecords<SnapshotRecord>(deps.store);
+  const starts = createRecords<SnapshotStartRecord>(deps.store);
+  const volumes = createRecords<VolumeRecord>(deps.store);
+
+  const rateExceeded = () =>
+    new StorageError(
+      StorageErrorCode.SnapshotCreationPerVolumeRateExceeded,
+      'The maximum per volume CreateSnapshot request rate has been exceeded. Use an increasing or variable sleep interval between requests.',
+    );
+
+  return {
+    async start(accountId, first, options) {
+      const snapshotId = options.snapshotId ?? newId(IdPrefix.snapshot);
+      const key = storageKeys.snapshot(accountId, snapshotId);
+      if (options.snapshotId) {
+        const existing = await snapshots.get(key);
+        if (existing) return existing.value;
+      }
+      work.claim(snapshotId);
+      try {
+        // The volume, the 15-second rule and the new record in one transaction: of two concurrent calls one wins.
+        for (let attempt = 0; ; attempt++) {
+          const volume = attempt === 0 ? first : await getVolume(volumes, accountId, first.value.volumeId);
+          if (volume.value.state !== 'available' && volume.value.state !== 'in-use') {
+            throw new StorageError(
+              StorageErrorCode.IncorrectState,
+              `The volume '${volume.value.volumeId}' is '${volume.value.state}'; a snapshot needs it 'available' or 'in-use'.`,
+            );
+          }
+          const now = deps.now();
+          const startKey = storageKeys.snapshotStart(accountId, volume.value.volumeId);
+          const start = await starts.get(startKey);
+          if (start && now - start.value.lastStartMs < snapshotIntervalMs) throw rateExceeded();
+          const record: SnapshotRecord = {
+            snapshotId,
+            ownerId: accountId,
+            volumeId: volume.value.volumeId,
+            volumeSize: volume.value.size,
+            state: 'pending',
+            progress: '0%',
+            startTime: new Date(now).toISOString(),
+            description: options.description,
+            encrypted: volume.value.encrypted,
+            tags: options.tags,
+            fullSnapshotSizeInBytes: 0,
+            incrementalSizeInBytes: 0,
+            stateMessage: '',
+          };
+          const startValue = JSON.stringify({ lastStartMs: now } satisfies SnapshotStartRecord);
+          const ops: TxnOp[] = [
+            { type: 'check', key: volume.key, expectedRevision: volume.revision },
+            start
+              ? { type: 'update', key: startKey, value: startValue, expectedRevision: start.revision }
+              : { type: 'create', key: startKey, value: startValue },
+            { type: 'create', key, value: JSON.stringify(record) },
+          ];
+          if ((await deps.store.txn(ops)).ok) {
+            work.take(key, files.pathOf(record.volumeId));
+            return record;
+          }
+          if (options.snapshotId) {
+            const existing = await snapshots.get(key);
+            // Left claimed: whoever recorded it is taking it.
+            if (existing) return existing.value;
+          }
+          if (attempt >= 5) {
+            throw new StorageError('InternalError', 'The snapshot could not be recorded; try again.');
+          }
+        }
+      } catch (error) {
+        work.release(snapshotId);
+        throw error;
+      }
+    },
+
+    async delete(accountId, snapshotId, dryRun = false) {
+      const first = await getSnapshot(snapshots, accountId, snapshotId);
+      const image = await users.imageUsing(accountId, snapshotId);
+      if (image) {
+        throw new StorageError(
+          StorageErrorCode.InvalidSnapshotInUse,
+          `The snapshot ${snapshotId} is currently in use by ${image}`,
+        );
+      }
+      const deletable = (s: Stored<SnapshotRecord>) => {
+        // Nimbus: a pending snapshot is still being written; delete it once it has settled.
+        if (s.value.state === 'pending') {
+          throw new StorageError(
+            StorageErrorCode.IncorrectState,
+            `The snapshot '${s.value.snapshotId}' is pending and cannot be deleted until it completes.`,
+          );
+        }
+      };
+      deletable(first);
+      if (dryRun) throw dryRunOperation();
+      for (;;) {
+        const record = await snapshots.get(first.key);
+        if (!record) throw snapshotNotFound(snapshotId);
+        deletable(record);
+        // The record first: a crash after it leaves a manifest without a record, which the start-up sweep deletes.
+        if (await snapshots.delete(record)) break;
+      }
+      await work.freeBlocks(snapshotId);
     },
   };
 }

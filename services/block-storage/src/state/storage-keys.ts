@@ -9,6 +9,8 @@
  *   import-snapshot-tasks/<account>/<task-id>  ImportSnapshotTaskRecord
  *   import-client-tokens/<account>/<token>     ImportClientTokenRecord (ImportSnapshot idempotency)
  *   device-claims/<account>/<i-id>/<device>    the volume id attached there: one volume per device of an instance
+ *   lifecycle-policies/<account>/<policy-id>   LifecyclePolicyRecord
+ *   lifecycle-runs/<account>/<policy-id>/<schedule name>   LifecycleRunRecord (the schedule's last run and the run in progress)
  */
 const root = '/nimbus/storage';
 
@@ -31,6 +33,13 @@ export const storageKeys = {
     `${root}/import-client-tokens/${accountId}/${encodeURIComponent(token)}`,
   deviceClaim: (accountId: string, instanceId: string, device: string) =>
     `${root}/device-claims/${accountId}/${instanceId}/${encodeURIComponent(device)}`,
+  allLifecyclePolicies: () => `${root}/lifecycle-policies/`,
+  lifecyclePolicies: (accountId: string) => `${root}/lifecycle-policies/${accountId}/`,
+  lifecyclePolicy: (accountId: string, policyId: string) =>
+    `${root}/lifecycle-policies/${accountId}/${policyId}`,
+  lifecycleRuns: (accountId: string, policyId: string) => `${root}/lifecycle-runs/${accountId}/${policyId}/`,
+  lifecycleRun: (accountId: string, policyId: string, scheduleName: string) =>
+    `${root}/lifecycle-runs/${accountId}/${policyId}/${encodeURIComponent(scheduleName)}`,
   clientToken: (accountId: string, token: string) =>
     `${root}/client-tokens/${accountId}/${encodeURIComponent(token)}`,
 };

@@ -55,6 +55,8 @@ export interface BlockStorageUnderTestOptions {
   volumeFilesystem?: 'ext4' | 'none';
   /** Directories accounts may import disk images from (NIMBUS_IMPORT_ROOTS). */
   importRoots?: string[];
+  /** The longest real wait before the lifecycle controller looks at a policy again, ms. */
+  lifecyclePollMs?: number;
 }
 
 export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions = {}): BlockStorageUnderTest {
