@@ -27,6 +27,8 @@ export interface LoadBalancerModuleOptions {
   now?: () => number;
   /** Multiplies health-check intervals, timeouts and slow start; tests pass less than 1 to run in seconds. */
   timeScale?: number;
+  /** How often security group rules are read again (default 2 s). */
+  ingressRefreshMs?: number;
 }
 
 const noDataPlane: TrafficView = {
@@ -85,7 +87,9 @@ export function createLoadBalancerServiceModule(options: LoadBalancerModuleOptio
             bus: context.bus,
             logger: context.logger,
             now,
+            ingress: (accountId, groupIds) => network.describeIngress(accountId, groupIds),
             ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
+            ...(options.ingressRefreshMs === undefined ? {} : { ingressRefreshMs: options.ingressRefreshMs }),
           })
         : undefined;
       const deps = {

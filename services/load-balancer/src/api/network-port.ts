@@ -7,6 +7,7 @@
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { Client } from '@nimbus/runtime';
 import { isRemoteError } from '@nimbus/runtime';
+import type { IngressRule } from '../dataplane/ingress.js';
 import { ElbError, ElbErrorCode } from '../domain/elb-errors.js';
 
 export interface SubnetInfo {
@@ -26,6 +27,8 @@ export interface NetworkPort {
   ): Promise<{ networkInterfaceId: string; privateIp: string }>;
   allocatePublicIp(accountId: string, networkInterfaceId: string): Promise<string>;
   releasePublicIp(accountId: string, networkInterfaceId: string): Promise<void>;
+  /** The ingress rules of the groups, for the data plane. */
+  describeIngress(accountId: string, groupIds: readonly string[]): Promise<IngressRule[]>;
   /** Idempotent: an interface already gone is fine. */
   deleteInterface(accountId: string, networkInterfaceId: string): Promise<void>;
 }
@@ -84,6 +87,17 @@ export function networkPortOf(network: Client<typeof NetworkService>): NetworkPo
     },
     async releasePublicIp(accountId, networkInterfaceId) {
       await network.releasePublicIp({ networkInterfaceId }, { accountId });
+    },
+    async describeIngress(accountId, groupIds) {
+      const answer = await network.describeSecurityGroups({ groupIds: [...groupIds] }, { accountId });
+      return answer.securityGroups.flatMap((g) =>
+        g.ipPermissions.map((p) => ({
+          protocol: p.ipProtocol,
+          ...(p.fromPort === undefined ? {} : { fromPort: p.fromPort }),
+          ...(p.toPort === undefined ? {} : { toPort: p.toPort }),
+          cidrs: p.ipRanges.map((r) => r.cidrIp),
+        })),
+      );
     },
     async deleteInterface(accountId, networkInterfaceId) {
       try {

@@ -15,7 +15,7 @@ import { testSubnets, testVpcId } from '../testing/fake-neighbours.js';
 import { useLoadBalancerUnderTest } from '../testing/load-balancer-under-test.js';
 
 const timeScale = 0.05;
-const lb = useLoadBalancerUnderTest({ octet: 122, timeScale, samplePeriodMs: 500 });
+const lb = useLoadBalancerUnderTest({ octet: 122, timeScale, samplePeriodMs: 500, ingressRefreshMs: 200 });
 const subnets = testSubnets.map((s) => s.subnetId);
 
 interface Backend {
@@ -79,10 +79,11 @@ async function backend(name: string): Promise<Backend> {
   return b;
 }
 
-function get(ip: string, port: number, path: string, host?: string) {
+function get(ip: string, port: number, path: string, host?: string, localAddress?: string) {
   return new Promise<{ status: number; body: string; headers: Record<string, unknown> }>(
     (resolve, reject) => {
-      const req = request({ host: ip, port, path, agent: false, headers: host ? { host } : {} }, (res) => {
+      const options = { host: ip, port, path, agent: false, headers: host ? { host } : {} };
+      const req = request(localAddress ? { ...options, localAddress } : options, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => {
@@ -458,6 +459,37 @@ describe('the HTTP data plane', () => {
     expect(await errorCode(lb.client.modifyListener({ listenerArn, port: 0, protocol: 'TCP' }))).toBe(
       'UnsupportedProtocol',
     );
+  });
+});
+
+describe('security groups', () => {
+  it("lets in only the clients an application load balancer's security groups allow, following rule changes", async () => {
+    const web = await backend('guarded');
+    const group0 = 'sg-0c0000000000000c1';
+    lb.neighbours.securityGroupRules.set(group0, [
+      { fromPort: 8080, toPort: 8080, cidrs: ['127.122.50.0/24'] },
+    ]);
+    const [created] = (
+      await lb.client.createLoadBalancer({ name: 'guarded', subnets, securityGroups: [group0] })
+    ).loadBalancers;
+    const arn = created?.loadBalancerArn ?? '';
+    let address = '';
+    await waitUntil(async () => {
+      const [found] = (await lb.client.describeLoadBalancers({ loadBalancerArns: [arn] })).loadBalancers;
+      address = found?.availabilityZones[0]?.loadBalancerAddresses[0]?.ipAddress ?? '';
+      return found?.state?.code === 'active';
+    });
+    const tg = await group('guarded', [web]);
+    await listen(arn, 8080, tg);
+    await allHealthy(tg, 1);
+    const from = (source: string) => get(address, 8080, '/', undefined, source).catch(() => ({ status: 0 }));
+    await waitUntil(async () => (await from('127.122.50.7')).status === 200);
+    expect((await from('127.122.51.7')).status).toBe(0);
+    lb.neighbours.securityGroupRules.set(group0, [
+      { fromPort: 8000, toPort: 8100, cidrs: ['127.122.51.0/24'] },
+    ]);
+    await waitUntil(async () => (await from('127.122.51.7')).status === 200);
+    expect((await from('127.122.50.7')).status).toBe(0);
   });
 });
 

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { Server as NetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { Informer } from '@nimbus/controller';
 import type { EventBus } from '@nimbus/events';
 import type { Store } from '@nimbus/store';
@@ -27,6 +27,7 @@ import {
 } from '../state/records.js';
 import { type CompiledListener, compileListener } from './compiled-listener.js';
 import { createHttpListenerServer } from './http-proxy.js';
+import { compileIngress, type IngressCheck, type IngressRule } from './ingress.js';
 import { TargetGroupRuntime } from './target-group-runtime.js';
 import type { HealthTransition } from './target-runtime.js';
 import { createTcpListenerServer } from './tcp-proxy.js';
@@ -42,10 +43,15 @@ export interface DataPlaneOptions {
   now?: () => number;
   /** Multiplies health-check intervals, timeouts and slow start (default 1; tests shrink time). */
   timeScale?: number;
+  /** The ingress rules of security groups, asked for the account (network's DescribeSecurityGroups). */
+  ingress?: (accountId: string, groupIds: readonly string[]) => Promise<IngressRule[]>;
+  /** How often security group rules are read again (default 2 s). */
+  ingressRefreshMs?: number;
 }
 
 interface Binding {
   key: string;
+  loadBalancerArn: string;
   ip: string;
   port: number;
   listenerArn: string;
@@ -79,6 +85,9 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
   let listeners = new Map<string, CompiledListener>();
   const bindings = new Map<string, Binding>();
   const draining = new Set<string>();
+  /** Per application load balancer with security groups: its groups and, once read, what they let in. */
+  const ingress = new Map<string, { accountId: string; groups: string; check?: IngressCheck }>();
+  let ingressTimer: NodeJS.Timeout | undefined;
   let syncQueued = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -204,9 +213,27 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       }
       for (const ip of ips) {
         const key = `${ip}:${l.port}`;
-        wanted.set(key, { key, ip, port: l.port, listenerArn: l.arn, protocol: l.protocol });
+        wanted.set(key, {
+          key,
+          loadBalancerArn: lb.arn,
+          ip,
+          port: l.port,
+          listenerArn: l.arn,
+          protocol: l.protocol,
+        });
       }
     }
+    const guarded = new Set<string>();
+    for (const lb of loadBalancers.values()) {
+      if (lb.type !== 'application' || lb.securityGroups.length === 0) continue;
+      guarded.add(lb.arn);
+      const groups = [...lb.securityGroups].sort().join(',');
+      if (ingress.get(lb.arn)?.groups !== groups) {
+        ingress.set(lb.arn, { accountId: lb.accountId, groups });
+        void refreshIngress(lb.arn);
+      }
+    }
+    for (const arn of ingress.keys()) if (!guarded.has(arn)) ingress.delete(arn);
     for (const [key, binding] of bindings) {
       const next = wanted.get(key);
       if (!next || next.protocol !== binding.protocol) {
@@ -225,6 +252,24 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     }
   }
 
+  async function refreshIngress(arn: string): Promise<void> {
+    const entry = ingress.get(arn);
+    if (!entry || !options.ingress) return;
+    try {
+      const rules = await options.ingress(entry.accountId, entry.groups.split(','));
+      if (ingress.get(arn) === entry) entry.check = compileIngress(rules);
+    } catch (error) {
+      logger.warn({ err: error, loadBalancer: arn }, 'security group rules not read; keeping the last ones');
+    }
+  }
+
+  /** Whether a client may connect to a listener of `arn`: every client without security groups; none before they are read. */
+  function admits(arn: string, ip: string | undefined, port: number): boolean {
+    const entry = ingress.get(arn);
+    if (!entry) return true;
+    return entry.check !== undefined && ip !== undefined && entry.check(ip, port);
+  }
+
   function bind(binding: Binding): void {
     const routing = {
       listener: () => listeners.get(binding.listenerArn),
@@ -235,6 +280,11 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     const server =
       binding.protocol === 'HTTP' ? createHttpListenerServer(routing) : createTcpListenerServer(routing);
     binding.server = server;
+    if (binding.protocol === 'HTTP') {
+      server.on('connection', (socket: Socket) => {
+        if (!admits(binding.loadBalancerArn, socket.remoteAddress, binding.port)) socket.destroy();
+      });
+    }
     server.once('error', (error) => {
       logger.error({ err: error, address: binding.key }, 'listener cannot listen; retrying');
       binding.server = undefined;
@@ -271,6 +321,10 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
   const self: DataPlane = {
     async start(signal) {
       informer.onEvent(() => queueSync());
+      ingressTimer = setInterval(() => {
+        for (const arn of ingress.keys()) void refreshIngress(arn);
+      }, options.ingressRefreshMs ?? 2000);
+      ingressTimer.unref();
       const running = informer.start(signal);
       await Promise.race([informer.synced(), running]);
       sync();
@@ -322,6 +376,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     async close() {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);
+      if (ingressTimer) clearInterval(ingressTimer);
       for (const binding of bindings.values()) closeBinding(binding);
       bindings.clear();
       for (const runtime of groups.values()) runtime.close();

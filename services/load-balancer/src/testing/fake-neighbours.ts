@@ -42,6 +42,8 @@ export interface FakeNeighbours {
   describeCalls: string[];
   /** While set, CreateNetworkInterface refuses as a full subnet does. */
   refuseInterfaces: boolean;
+  /** Ingress rules by security group id (tcp, ports, CIDRs); a group not here has none. */
+  securityGroupRules: Map<string, { fromPort: number; toPort: number; cidrs: string[] }[]>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startFakeNeighbours(octet: number, serviceToken: string): 
     interfaces,
     describeCalls,
     refuseInterfaces: false,
+    securityGroupRules: new Map(),
     stop: async () => {},
   };
   let nextPrivate = 10;
@@ -74,7 +77,18 @@ export async function startFakeNeighbours(octet: number, serviceToken: string): 
     async describeSecurityGroups({ groupIds }) {
       const bad = groupIds.find((id) => !id.startsWith('sg-'));
       if (bad) throw new DomainError('InvalidGroup.NotFound', `The security group '${bad}' does not exist`);
-      return { securityGroups: groupIds.map((groupId) => ({ groupId, vpcId: testVpcId })) };
+      return {
+        securityGroups: groupIds.map((groupId) => ({
+          groupId,
+          vpcId: testVpcId,
+          ipPermissions: (self.securityGroupRules.get(groupId) ?? []).map((r) => ({
+            ipProtocol: 'tcp',
+            fromPort: r.fromPort,
+            toPort: r.toPort,
+            ipRanges: r.cidrs.map((cidrIp) => ({ cidrIp })),
+          })),
+        })),
+      };
     },
     async createNetworkInterface({ subnetId, clientToken }) {
       if (self.refuseInterfaces) {
