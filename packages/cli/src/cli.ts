@@ -10,7 +10,7 @@ import { overviewHelp, verbHelp } from './help.js';
 import { adminServices, knownServices } from './known-services.js';
 import { type OutputFormat, render } from './output.js';
 import { type ParsedArgs, parseArgs, takeFlag, UsageError } from './parse-args.js';
-import { requestFromFlags } from './request-from-flags.js';
+import { flagName, requestFromFlags } from './request-from-flags.js';
 import { collectVerbs, similarVerbs, type Verb } from './verbs.js';
 import { waiters } from './waiters.js';
 
@@ -69,11 +69,13 @@ function outputFormat(value: string | undefined): OutputFormat {
 
 /** A verb's client and request from the flags; `invoke` calls it (again and again for a waiter). */
 function prepare(verb: Verb, args: ParsedArgs, io: CliIo) {
+  // A request field of the same name wins over the global flag (`nimbus admin create-access-key --account-id`).
+  const ownFlag = (name: string) => verb.method.input.fields.some((field) => flagName(field) === name);
   const connection = resolveConnection(
     verb.service.typeName,
     {
       endpointUrl: takeFlag(args, 'endpoint-url'),
-      accountId: takeFlag(args, 'account-id'),
+      accountId: ownFlag('account-id') ? undefined : takeFlag(args, 'account-id'),
       token: takeFlag(args, 'token'),
     },
     io.env,
