@@ -304,30 +304,36 @@ describe('process runtime', () => {
   });
 
   it('hands out console output since a cursor, across trims, and the tail when it fell behind', async () => {
-    const runtime = newRuntime({ consoleSegmentBytes: 4096 });
+    const runtime = newRuntime({ consoleSegmentBytes: 8192 });
     await runtime.recover();
+    // About 13 KiB at most 4.5 KiB/s: trimmed at least once while read every 50 ms.
     const instance = await makeTestInstance(home, {
       bootCommand:
-        'i=0; while [ $i -lt 300 ]; do echo "line $i"; i=$((i+1)); sleep 0.005; done; echo done; sleep 30',
+        'i=0; while [ $i -lt 300 ]; do echo "line $i of the console, padded to some length"; i=$((i+1)); sleep 0.01; done; echo done; sleep 30',
     });
     await runtime.start(instance.spec);
     const first = await runtime.consoleSince(instance.spec.instanceId, undefined);
     expect(first.reset).toBe(true);
     let text = Buffer.from(first.bytes).toString();
     let cursor = first.cursor;
+    const resets: boolean[] = [];
     await waitUntil(
       async () => {
         const chunk = await runtime.consoleSince(instance.spec.instanceId, cursor);
-        expect(chunk.reset).toBe(false);
+        resets.push(chunk.reset);
         text += Buffer.from(chunk.bytes).toString();
         cursor = chunk.cursor;
         return text.includes('done');
       },
       { intervalMs: 50 },
     );
+    expect(resets.every((reset) => !reset)).toBe(true);
+    expect(existsSync(join(home, 'instances', instance.spec.instanceId, 'console.1.log'))).toBe(true);
     const lines = text.split('\n').filter((l) => l.startsWith('line '));
     // Read often enough, nothing is skipped or repeated although the file was trimmed meanwhile.
-    expect(lines).toEqual(Array.from({ length: 300 }, (_, i) => `line ${i}`));
+    expect(lines).toEqual(
+      Array.from({ length: 300 }, (_, i) => `line ${i} of the console, padded to some length`),
+    );
     const behind = await runtime.consoleSince(instance.spec.instanceId, 0, 1024);
     expect(behind.reset).toBe(true);
     expect(behind.bytes.length).toBe(1024);
