@@ -8,7 +8,7 @@
  */
 import type { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
 import type { CallContext, ServiceImpl } from '@nimbus/runtime';
-import { dryRunOperation, type Stored } from '@nimbus/service-kit';
+import { ApiError, dryRunOperation, type Stored } from '@nimbus/service-kit';
 import {
   incorrectInstanceState,
   insufficientCapacity,
@@ -145,7 +145,10 @@ export function createInstanceLifecycleApi(deps: ApiDeps): LifecycleApi {
 
     async stopInstances(request, context) {
       if (request.hibernate) {
-        throw operationNotPermitted('Hibernation is not offered by Nimbus.');
+        throw new ApiError(
+          'UnsupportedHibernationConfiguration',
+          'Nimbus instances cannot hibernate: stop them instead.',
+        );
       }
       const records = await instances.require(context.accountId, request.instanceIds);
       refuseAny(records, stopOutcome, 'stopped');
