@@ -42,6 +42,7 @@ export {
   ERROR_DETAIL_TRAILER,
   REQUEST_ID_KEY,
 } from './metadata-keys.js';
+export type { GaugeOptions, GaugeSample, ObservableController, ServiceMetrics } from './metrics.js';
 export {
   addressOf,
   findRegionFile,

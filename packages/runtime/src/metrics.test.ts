@@ -52,6 +52,15 @@ describe('service metrics', () => {
           }),
         });
         await context.store.create('/echo/one', 'x');
+        context.metrics.gauge({
+          name: 'nimbus_echo_things',
+          help: 'things by colour',
+          labelNames: ['colour'],
+          collect: () => [
+            { labels: { colour: 'red' }, value: 2 },
+            { labels: { colour: 'blue' }, value: 5 },
+          ],
+        });
         await context.bus.subscribe({
           durable: 'echo-metrics',
           subjects: ['nimbus.echo.thing.>'],
@@ -114,6 +123,7 @@ describe('service metrics', () => {
       }),
     ).toBe(0.04);
     expect(text).toContain('process_cpu_user_seconds_total');
+    expect(sample(text, 'nimbus_echo_things', { colour: 'blue' })).toBe(5);
 
     const elsewhere = await fetch(`http://${hosted.metricsAddress}/other`);
     expect(elsewhere.status).toBe(404);

@@ -26,11 +26,28 @@ export interface ObservableController {
   };
 }
 
+/** One sample of a gauge: its labels and value. */
+export interface GaugeSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface GaugeOptions {
+  /** e.g. `nimbus_instances` (the `service` label is added). */
+  name: string;
+  help: string;
+  labelNames: readonly string[];
+  /** Read at every scrape: the gauge's samples now (series not returned are dropped). */
+  collect(): GaugeSample[] | Promise<GaugeSample[]>;
+}
+
 export interface ServiceMetrics {
-  /** The service's registry; a module registers its domain gauges here. */
+  /** The service's registry (prom-client), for anything beyond `gauge`. */
   readonly registry: Registry;
   /** Exposes the controller's queue depth, reconciles, errors and reconcile latency. */
   watchController(controller: ObservableController): void;
+  /** A domain gauge read at scrape time, such as instances by state or volumes by type. */
+  gauge(options: GaugeOptions): void;
 }
 
 /** Seconds: from a millisecond up to ten seconds, where calls, reconciles and store writes fall. */
@@ -164,6 +181,19 @@ export function createServiceMetrics(service: string): ServiceMetricsInternals {
     interceptor,
     watchController(controller) {
       controllers.push(controller);
+    },
+    gauge(options) {
+      new Gauge({
+        name: options.name,
+        help: options.help,
+        labelNames: [...options.labelNames],
+        registers: [registry],
+        async collect() {
+          const samples = await options.collect();
+          this.reset();
+          for (const { labels, value } of samples) this.set(labels, value);
+        },
+      });
     },
     instrumentStore(store) {
       return {

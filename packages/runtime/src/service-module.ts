@@ -227,7 +227,7 @@ export async function hostServiceModule(
       endpoints,
       env: host.env,
       connect,
-      metrics: { registry: metrics.registry, watchController: metrics.watchController },
+      metrics: { registry: metrics.registry, watchController: metrics.watchController, gauge: metrics.gauge },
     });
   } catch (error) {
     closeClients();
