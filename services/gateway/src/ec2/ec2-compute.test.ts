@@ -189,6 +189,42 @@ describe('instances', () => {
   });
 });
 
+describe('launch refusals as the SDK sees them', () => {
+  it('an unknown image, a dry run, bad counts and user data', async () => {
+    const ec2 = gw.ec2();
+    const unknown = await sdkError(
+      ec2.send(new RunInstancesCommand({ ImageId: 'ami-0123456789abcdef0', MinCount: 1, MaxCount: 1 })),
+    );
+    expect(unknown.name).toBe('InvalidAMIID.NotFound');
+    expect(unknown.$metadata.httpStatusCode).toBe(400);
+    const imageId = await registerImage('refusals-image');
+    const dryRun = await sdkError(
+      ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, DryRun: true })),
+    );
+    expect(dryRun.name).toBe('DryRunOperation');
+    expect(dryRun.$metadata.httpStatusCode).toBe(412);
+    const tooMany = await sdkError(
+      ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 500, MaxCount: 500 })),
+    );
+    expect(tooMany.name).toBe('InsufficientInstanceCapacity');
+    // The instance bucket (1,000, refilled at 2 a second) has about 500 left after the calls above.
+    const throttled = await sdkError(
+      ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 900 })),
+    );
+    expect(throttled.name).toBe('RequestLimitExceeded');
+    expect(throttled.$metadata.httpStatusCode).toBe(503);
+    const badUserData = await sdkError(
+      ec2.send(
+        new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, UserData: '%%%not base64' }),
+      ),
+    );
+    expect(badUserData.name).toBe('InvalidUserData.Malformed');
+    const missing = await sdkError(ec2.send(new RunInstancesCommand({ ImageId: imageId } as never)));
+    expect(missing.name).toBe('MissingParameter');
+    expect(missing.message).toContain('MinCount');
+  });
+});
+
 describe('images', () => {
   it('describes, copies, shares, resets and deregisters images', async () => {
     const ec2 = gw.ec2();
