@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkerService } from '@nimbus/api/gen/nimbus/compute/v1/worker_service_pb';
-import type { ServiceModule } from '@nimbus/runtime';
+import type { ServiceContext, ServiceModule } from '@nimbus/runtime';
 import { openActedStore } from './agent/acted-generations.js';
 import { createWorkerAgent } from './agent/worker-agent.js';
 import { createFakeRuntime } from './fake/fake-runtime.js';
@@ -19,7 +19,7 @@ import { createMetadataService } from './imds/metadata-service.js';
 import { loadTokenKey } from './imds/metadata-tokens.js';
 import { deviceRootVolumes } from './process/device-root-volumes.js';
 import { createProcessRuntime } from './process/process-runtime.js';
-import type { InstanceRuntime } from './runtime/instance-runtime.js';
+import type { InstanceRuntime, ObservedInstance } from './runtime/instance-runtime.js';
 import { readWorkerConfig, type WorkerConfig } from './worker-config.js';
 
 export const workerVersion = '0.1.0';
@@ -59,6 +59,38 @@ async function createRuntime(
   });
 }
 
+/** What each instance uses, as Prometheus gauges read from the runtime's last samples. */
+function publishUsage(metrics: ServiceContext['metrics'], runtime: InstanceRuntime): void {
+  const sampled = (read: (usage: NonNullable<ObservedInstance['usage']>) => number) => () =>
+    runtime
+      .observe()
+      .flatMap((instance) =>
+        instance.usage ? [{ labels: { instance_id: instance.instanceId }, value: read(instance.usage) }] : [],
+      );
+  metrics.gauge({
+    name: 'nimbus_instance_cpu_percent',
+    help: 'CPU an instance used over the last sample interval, in percent of one vCPU',
+    labelNames: ['instance_id'],
+    collect: sampled((usage) => usage.cpuPercent),
+  });
+  metrics.gauge({
+    name: 'nimbus_instance_memory_bytes',
+    help: "Resident memory of an instance's process tree",
+    labelNames: ['instance_id'],
+    collect: sampled((usage) => usage.memoryBytes),
+  });
+  metrics.gauge({
+    name: 'nimbus_worker_instances',
+    help: 'Instances on this worker by phase',
+    labelNames: ['phase'],
+    collect: () => {
+      const byPhase = new Map<string, number>();
+      for (const { phase } of runtime.observe()) byPhase.set(phase, (byPhase.get(phase) ?? 0) + 1);
+      return [...byPhase].map(([phase, value]) => ({ labels: { phase }, value }));
+    },
+  });
+}
+
 export function createWorkerServiceModule(): ServiceModule {
   return {
     name: 'worker',
@@ -84,6 +116,7 @@ export function createWorkerServiceModule(): ServiceModule {
         acted,
         logger: context.logger,
       });
+      publishUsage(context.metrics, runtime);
       context.logger.info(
         {
           zone: config.zone,

@@ -124,6 +124,21 @@ describe('worker agent with compute', () => {
       const { instanceStatuses } = await region.client.describeInstanceStatus({ instanceIds: [instanceId] });
       return instanceStatuses[0]?.instanceStatus?.status === 'ok';
     });
+    // Its usage, as the worker's metrics show it.
+    await waitUntil(
+      async () => {
+        const text = await (await fetch(worker.metricsUrl)).text();
+        const memory = new RegExp(
+          `^nimbus_instance_memory_bytes\\{[^}]*instance_id="${instanceId}"[^}]*\\} (\\d+)`,
+          'm',
+        );
+        return (
+          Number(memory.exec(text)?.[1] ?? 0) > 1_000_000 &&
+          /nimbus_worker_instances\{[^}]*phase="running"/.test(text)
+        );
+      },
+      { message: "the instance's memory in the worker's metrics" },
+    );
 
     await region.client.rebootInstances({ instanceIds: [instanceId] });
     await waitUntil(

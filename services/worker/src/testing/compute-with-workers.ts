@@ -40,6 +40,8 @@ export const accountA = '111111111111';
 export interface HostedWorker {
   name: string;
   home: string;
+  /** Its Prometheus endpoint, `http://host:port/metrics`. */
+  metricsUrl: string;
   /** Stops the agent (its instances too, unless it was started with `keepInstances`). */
   stop(): Promise<void>;
 }
@@ -196,6 +198,7 @@ export function useComputeWithWorkers(options: ComputeWithWorkersOptions = {}): 
       const worker: HostedWorker = {
         name,
         home: workerHome,
+        metricsUrl: `http://${service.metricsAddress}/metrics`,
         async stop() {
           if (!workers.has(worker)) return;
           workers.delete(worker);
