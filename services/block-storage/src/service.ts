@@ -20,6 +20,7 @@ import { imageSnapshotUsers } from './api/image-snapshot-users.js';
 import { createSnapshotActions } from './api/snapshot-api.js';
 import { createChunkStore } from './chunk-store/index.js';
 import { createBlockStorageControllers } from './controller/lifecycle-controllers.js';
+import { registerStorageMetrics } from './metrics/storage-metrics.js';
 import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
 import { createVolumeEvents } from './state/volume-events.js';
 import { createVolumeLifecycle } from './state/volume-lifecycle.js';
@@ -71,6 +72,7 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
         ...(options.lifecyclePollMs === undefined ? {} : { pollMs: options.lifecyclePollMs }),
       });
       context.metrics.watchController(controllers.lifecycleController);
+      registerStorageMetrics(context.metrics.registry, { store: context.store, files, now });
       return {
         services: [
           {

@@ -37,6 +37,7 @@ import { getVolume, requireVolumeId, volumeNotFound } from '../state/volume-look
 import type { ClientTokenRecord, VolumeRecord } from '../state/volume-records.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
+import { performanceView } from './volume-performance-view.js';
 import { volumeView } from './volume-views.js';
 
 type VolumeApi = Pick<
@@ -87,7 +88,10 @@ export function createVolumeApi(
   snapshotWork: SnapshotLifecycle,
 ): VolumeApi {
   const volumes = createRecords<VolumeRecord>(deps.store);
-  const view = (v: VolumeRecord) => volumeView(v, files.pathOf(v.volumeId));
+  const view = async (v: VolumeRecord) => {
+    const path = files.pathOf(v.volumeId);
+    return volumeView(v, path, await performanceView(v, path, deps.now()));
+  };
   const snapshots = createRecords<SnapshotRecord>(deps.store);
 
   /** A completed snapshot of the caller's to make a volume from. */
@@ -161,7 +165,7 @@ export function createVolumeApi(
         .digest('hex');
       if (request.clientToken) {
         const made = await earlier(accountId, request.clientToken, digest);
-        if (made) return { volume: view(made) };
+        if (made) return { volume: await view(made) };
       }
       if (request.dryRun) throw dryRunOperation();
 
@@ -206,13 +210,13 @@ export function createVolumeApi(
         await files.remove(record.volumeId);
         // The same token won by a concurrent call: answer as it did.
         const made = request.clientToken && (await earlier(accountId, request.clientToken, digest));
-        if (made) return { volume: view(made) };
+        if (made) return { volume: await view(made) };
         throw new StorageError('InternalError', 'The volume could not be recorded; try again.');
       }
       await deps.volumeEvents.stateChanged(record, result.revision, '');
       if (snapshot) snapshotWork.restoreVolume(key);
       else lifecycle.later(() => lifecycle.markAvailable(key));
-      return { volume: view(record) };
+      return { volume: await view(record) };
     },
 
     async describeVolumes(request, { accountId }) {
@@ -222,7 +226,7 @@ export function createVolumeApi(
       if (request.dryRun) throw dryRunOperation();
       const selected = (await selectVolumes(volumes, accountId, request.volumeIds)).filter(matches);
       const page = pageOf(selected, (v) => v.volumeId, { nextToken: request.nextToken, pageSize });
-      return { volumes: page.items.map(view), nextToken: page.nextToken };
+      return { volumes: await Promise.all(page.items.map(view)), nextToken: page.nextToken };
     },
 
     async deleteVolume(request, { accountId }) {

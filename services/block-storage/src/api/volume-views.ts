@@ -5,13 +5,14 @@ import {
   type Volume,
   type VolumeModification,
   VolumeModificationSchema,
+  type VolumePerformance,
   VolumeSchema,
 } from '@nimbus/api/gen/nimbus/storage/v1/volume_pb';
 import { toTags } from '@nimbus/service-kit';
 import type { VolumeModificationRecord, VolumeRecord } from '../state/volume-records.js';
 
 /** `hostPath`: where the volume's bytes live on the storage host (VolumeFiles.pathOf). */
-export function volumeView(v: VolumeRecord, hostPath: string): Volume {
+export function volumeView(v: VolumeRecord, hostPath: string, performance?: VolumePerformance): Volume {
   return create(VolumeSchema, {
     volumeId: v.volumeId,
     size: v.size,
@@ -35,6 +36,7 @@ export function volumeView(v: VolumeRecord, hostPath: string): Volume {
     multiAttachEnabled: v.multiAttachEnabled,
     ownerId: v.ownerId,
     hostPath,
+    ...(performance ? { performance } : {}),
   });
 }
 

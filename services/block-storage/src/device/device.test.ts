@@ -7,6 +7,7 @@ import { waitUntil } from '@nimbus/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createVolumeFiles } from '../volume-files/volume-files.js';
 import { createBlkioCgroup, readServicedIos, removeBlkioCgroup } from './blkio-cgroup.js';
+import { creditFileOf, readCreditFile } from './burst-credits.js';
 import { detectDeviceFacilities } from './host-facilities.js';
 import { createIopsLimiter } from './iops-limiter.js';
 import { attachLoopDevice, loopDevicesOf } from './loop-device.js';
@@ -112,6 +113,11 @@ describe.runIf(hostHasDevices)('volume devices (root, loop devices, blkio)', () 
         { message: 'the bucket empties', timeoutMs: 15_000 },
       );
       expect(limiter.burstBalance).toBe(0);
+      // The bucket is kept beside the volume's file, where block storage reads BurstBalance.
+      expect(limiter.creditFile).toBe(creditFileOf(volumeFile));
+      const saved = await readCreditFile(creditFileOf(volumeFile));
+      expect(saved?.capacity).toBe(6000);
+      expect(saved?.credits).toBeLessThan(600);
       const drained = await directReadIops(device.path, 600, cgroup);
       process.stdout.write(
         `gp2 100 GiB: unthrottled ${unthrottled.toFixed(0)} IOPS, bursting ${bursting.toFixed(0)} IOPS, bucket empty ${drained.toFixed(0)} IOPS\n`,

@@ -5,6 +5,7 @@
  * loop devices and blkio; without them the calls fail with
  * DeviceFacilityMissingError naming what is missing.
  */
+
 export {
   addProcessToCgroup,
   createBlkioCgroup,
@@ -13,6 +14,12 @@ export {
   writeBpsLimit,
   writeIopsLimit,
 } from './blkio-cgroup.js';
+export {
+  type CreditRecord,
+  creditFileOf,
+  creditsAt,
+  readCreditFile,
+} from './burst-credits.js';
 export { DeviceCommandError, type DeviceFacility, DeviceFacilityMissingError } from './device-errors.js';
 export {
   type DeviceFacilities,

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readCreditFile } from './burst-credits.js';
 import { createIopsLimiter } from './iops-limiter.js';
 import { iopsPolicyOf } from './iops-policy.js';
 
@@ -68,6 +69,7 @@ describe('IOPS limiter', () => {
     const limiter = await createIopsLimiter({
       cgroup,
       device,
+      creditFile: join(cgroup, 'credits'),
       volume: { volumeType: 'gp3', size: 100, iops: 4000, throughput: 250 },
       now,
     });
@@ -83,6 +85,7 @@ describe('IOPS limiter', () => {
     const limiter = await createIopsLimiter({
       cgroup,
       device,
+      creditFile: join(cgroup, 'credits'),
       volume: { volumeType: 'gp2', size: 100, iops: 300, throughput: 0 },
       bucketCredits: 6000,
       now,
@@ -133,6 +136,7 @@ describe('IOPS limiter', () => {
     const limiter = await createIopsLimiter({
       cgroup,
       device,
+      creditFile: join(cgroup, 'credits'),
       volume: { volumeType: 'gp2', size: 100, iops: 300, throughput: 0 },
       bucketCredits: 1000,
       initialCredits: 500,
@@ -141,5 +145,60 @@ describe('IOPS limiter', () => {
     clock += 60_000;
     await limiter.tick();
     expect(limiter.credits).toBe(1000);
+  });
+});
+
+describe('the gp2 credit file', () => {
+  it('keeps the bucket across a detach: the next limiter starts from what was left plus what the idle time earned', async () => {
+    const creditFile = join(cgroup, 'vol.img.credits');
+    let wall = 1_000_000;
+    const volume = { volumeType: 'gp2', size: 100, iops: 300, throughput: 0 };
+    const first = await createIopsLimiter({
+      cgroup,
+      device,
+      volume,
+      bucketCredits: 10_000,
+      creditFile,
+      now,
+      wallClock: () => wall,
+    });
+    expect(first.creditFile).toBe(creditFile);
+    // One second of 8,300 I/Os: 8,000 credits spent beyond the 300 earned.
+    clock += 1000;
+    wall += 1000;
+    await serviced(8300);
+    await first.tick();
+    expect(first.credits).toBe(2000);
+    expect(await readCreditFile(creditFile)).toEqual({
+      credits: 2000,
+      capacity: 10_000,
+      baseline: 300,
+      atMs: wall,
+    });
+    // Detached for 10 s: 3,000 credits earned at the baseline rate.
+    wall += 10_000;
+    const second = await createIopsLimiter({
+      cgroup,
+      device,
+      volume,
+      bucketCredits: 10_000,
+      creditFile,
+      now,
+      wallClock: () => wall,
+    });
+    expect(second.credits).toBe(5000);
+    // A bucket of another size starts full; a limiter without a file keeps none.
+    const resized = await createIopsLimiter({
+      cgroup,
+      device,
+      volume,
+      bucketCredits: 20_000,
+      creditFile,
+      now,
+      wallClock: () => wall,
+    });
+    expect(resized.credits).toBe(20_000);
+    const inMemory = await createIopsLimiter({ cgroup, device, volume, creditFile: null, now });
+    expect(inMemory.creditFile).toBeUndefined();
   });
 });

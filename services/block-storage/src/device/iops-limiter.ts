@@ -9,10 +9,15 @@
  * holds at least one interval of burst above baseline, so the limit does not
  * flap on a few credits.
  *
+ * The gp2 bucket is kept in `<volume file>.credits` (see burst-credits.ts):
+ * written every tick, read back at the next attach, read by block storage for
+ * the volume's BurstBalance.
+ *
  * The blkio limit applies to reads and writes each, so a mixed load can do up
  * to twice the limit in total (cgroup v1 has no combined IOPS limit).
  */
 import { readServicedIos, writeBpsLimit, writeIopsLimit } from './blkio-cgroup.js';
+import { backingFileOf, creditFileOf, creditsAt, readCreditFile, writeCreditFile } from './burst-credits.js';
 import { type IopsPolicy, iopsPolicyOf, type VolumePerformance } from './iops-policy.js';
 import type { DeviceNumber } from './loop-device.js';
 
@@ -24,8 +29,15 @@ export interface IopsLimiterOptions {
   volume: VolumePerformance;
   /** The gp2 bucket's size; default EBS's 5.4 million credits. Tests pass a small one. */
   bucketCredits?: number;
-  /** Credits at start; default a full bucket, as for a new volume. */
+  /** Credits at start; default what the credit file holds (with what was earned since), else a full bucket, as for a new volume. */
   initialCredits?: number;
+  /**
+   * Where the gp2 bucket is kept; default `<volume file>.credits`, the volume
+   * file found behind the loop device (sysfs); null: kept in memory only.
+   */
+  creditFile?: string | null;
+  /** The wall clock for the credit file, epoch ms; default Date.now. */
+  wallClock?: () => number;
   /** The clock, ms; default performance.now. */
   now?: () => number;
   /** How often `run` reads the serviced I/Os and adjusts the limit; default 1,000 ms. */
@@ -40,6 +52,8 @@ export interface IopsLimiter {
   readonly credits: number;
   /** gp2: the bucket in percent (EBS's BurstBalance); 100 for the others. */
   readonly burstBalance: number;
+  /** gp2: where the bucket is kept, if anywhere. */
+  readonly creditFile: string | undefined;
   /** Reads the serviced I/Os since the last tick, updates the bucket and the limit. */
   tick(): Promise<void>;
   /** Ticks every interval until `signal` aborts; rejects if a tick fails (e.g. the cgroup vanished). */
@@ -55,7 +69,21 @@ export async function createIopsLimiter(options: IopsLimiterOptions): Promise<Io
   const intervalMs = options.intervalMs ?? 1000;
   const policy = iopsPolicyOf(options.volume, options.bucketCredits);
   const capacity = policy.kind === 'burst' ? policy.bucketCredits : 0;
-  let credits = Math.min(capacity, options.initialCredits ?? capacity);
+  const wallClock = options.wallClock ?? Date.now;
+  let creditFile: string | undefined;
+  if (policy.kind === 'burst' && options.creditFile !== null) {
+    const volumeFile = options.creditFile === undefined ? await backingFileOf(device) : undefined;
+    creditFile = options.creditFile ?? (volumeFile ? creditFileOf(volumeFile) : undefined);
+  }
+  const saved =
+    creditFile && options.initialCredits === undefined ? await readCreditFile(creditFile) : undefined;
+  // A bucket of another size (a test's small one, a resized volume) starts full.
+  const savedCredits = saved && saved.capacity === capacity ? creditsAt(saved, wallClock()) : undefined;
+  let credits = Math.min(capacity, options.initialCredits ?? savedCredits ?? capacity);
+  const saveCredits = async () => {
+    if (!creditFile || policy.kind !== 'burst') return;
+    await writeCreditFile(creditFile, { credits, capacity, baseline: policy.baseline, atMs: wallClock() });
+  };
   let last = now();
   let served = await readServicedIos(cgroup, device);
 
@@ -76,6 +104,7 @@ export async function createIopsLimiter(options: IopsLimiterOptions): Promise<Io
   if (policy.kind === 'fixed' && policy.bytesPerSecond > 0) {
     await writeBpsLimit(cgroup, device, policy.bytesPerSecond);
   }
+  await saveCredits();
 
   const limiter: IopsLimiter = {
     policy,
@@ -88,6 +117,7 @@ export async function createIopsLimiter(options: IopsLimiterOptions): Promise<Io
     get burstBalance() {
       return capacity === 0 ? 100 : Math.round((credits / capacity) * 100);
     },
+    creditFile,
     async tick() {
       const at = now();
       const total = await readServicedIos(cgroup, device);
@@ -98,6 +128,7 @@ export async function createIopsLimiter(options: IopsLimiterOptions): Promise<Io
       last = at;
       if (policy.kind !== 'burst') return;
       credits = Math.min(capacity, Math.max(0, credits + policy.baseline * seconds - ios));
+      await saveCredits();
       const next = limitFor(credits);
       if (next !== limit) {
         await writeIopsLimit(cgroup, device, next);

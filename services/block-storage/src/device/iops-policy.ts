@@ -5,11 +5,13 @@
  * credit bucket lasts; st1, sc1 and standard are not throttled (Nimbus:
  * their throughput model is recorded, not enforced).
  */
+import { gp2BurstIops } from '../domain/volume-performance.js';
 import { gp2BaselineIops, type VolumeType } from '../domain/volume-types.js';
+
+export { gp2BurstIops };
 
 /** EBS's gp2 bucket: 5.4 million I/O credits, full at creation. */
 export const gp2BucketCredits = 5_400_000;
-export const gp2BurstIops = 3000;
 
 export type IopsPolicy =
   | { kind: 'unlimited' }

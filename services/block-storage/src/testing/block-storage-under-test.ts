@@ -40,6 +40,8 @@ export interface BlockStorageUnderTest {
   /** The bus the service publishes on. */
   bus: EventBus;
   storageRoot: string;
+  /** host:port of the service's GET /metrics. */
+  metricsAddress: string;
   /** Stops the service and starts it again on the same store and storage root, as a process restart does. */
   restart(): Promise<void>;
 }
@@ -141,6 +143,10 @@ export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions =
     },
     get storageRoot() {
       return storageRoot;
+    },
+    get metricsAddress() {
+      if (!hosted?.metricsAddress) throw new Error('the block-storage service serves no metrics');
+      return hosted.metricsAddress;
     },
     async restart() {
       await unhost();

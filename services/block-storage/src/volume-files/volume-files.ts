@@ -8,6 +8,7 @@
  */
 import { mkdir, open, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { creditFileOf } from '../device/burst-credits.js';
 import { StorageError, StorageErrorCode } from '../domain/storage-errors.js';
 import { makeExt4, type VolumeFilesystem } from './make-filesystem.js';
 
@@ -80,6 +81,8 @@ export function createVolumeFiles(root: string, filesystem: VolumeFilesystem = '
     },
     async remove(volumeId) {
       await rm(pathOf(volumeId), { force: true });
+      // The gp2 credit bucket the IOPS limiter kept beside it (device/burst-credits.ts).
+      await rm(creditFileOf(pathOf(volumeId)), { force: true });
     },
     async list() {
       let names: string[];

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nimbus/storage/v1/volume.proto.
  */
 export const file_nimbus_storage_v1_volume: GenFile = /*@__PURE__*/
-  fileDesc("Ch5uaW1idXMvc3RvcmFnZS92MS92b2x1bWUucHJvdG8SEW5pbWJ1cy5zdG9yYWdlLnYxIoUDCgZWb2x1bWUSEQoJdm9sdW1lX2lkGAEgASgJEgwKBHNpemUYAiABKAUSEwoLc25hcHNob3RfaWQYAyABKAkSGQoRYXZhaWxhYmlsaXR5X3pvbmUYBCABKAkSDQoFc3RhdGUYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKC2F0dGFjaG1lbnRzGAcgAygLMiMubmltYnVzLnN0b3JhZ2UudjEuVm9sdW1lQXR0YWNobWVudBIjCgR0YWdzGAggAygLMhUubmltYnVzLmNvbW1vbi52MS5UYWcSEwoLdm9sdW1lX3R5cGUYCSABKAkSDAoEaW9wcxgKIAEoBRISCgp0aHJvdWdocHV0GAsgASgFEhEKCWVuY3J5cHRlZBgMIAEoCBIcChRtdWx0aV9hdHRhY2hfZW5hYmxlZBgNIAEoCBIQCghvd25lcl9pZBgOIAEoCRIRCglob3N0X3BhdGgYDyABKAkivQIKE0NyZWF0ZVZvbHVtZVJlcXVlc3QSGQoRYXZhaWxhYmlsaXR5X3pvbmUYASABKAkSDAoEc2l6ZRgCIAEoBRITCgt2b2x1bWVfdHlwZRgDIAEoCRIMCgRpb3BzGAQgASgFEhIKCnRocm91Z2hwdXQYBSABKAUSEwoLc25hcHNob3RfaWQYBiABKAkSEQoJZW5jcnlwdGVkGAcgASgIEhwKFG11bHRpX2F0dGFjaF9lbmFibGVkGAggASgIEj4KEnRhZ19zcGVjaWZpY2F0aW9ucxgJIAMoCzIiLm5pbWJ1cy5jb21tb24udjEuVGFnU3BlY2lmaWNhdGlvbhIPCgdkcnlfcnVuGAogASgIEhQKDGNsaWVudF90b2tlbhgLIAEoCRIZChFzbmFwc2hvdF9vd25lcl9pZBgMIAEoCSJBChRDcmVhdGVWb2x1bWVSZXNwb25zZRIpCgZ2b2x1bWUYASABKAsyGS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWUikQEKFkRlc2NyaWJlVm9sdW1lc1JlcXVlc3QSEgoKdm9sdW1lX2lkcxgBIAMoCRIpCgdmaWx0ZXJzGAIgAygLMhgubmltYnVzLmNvbW1vbi52MS5GaWx0ZXISEwoLbWF4X3Jlc3VsdHMYAyABKAUSEgoKbmV4dF90b2tlbhgEIAEoCRIPCgdkcnlfcnVuGAUgASgIIlkKF0Rlc2NyaWJlVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWUSEgoKbmV4dF90b2tlbhgCIAEoCSI5ChNEZWxldGVWb2x1bWVSZXF1ZXN0EhEKCXZvbHVtZV9pZBgBIAEoCRIPCgdkcnlfcnVuGAIgASgIIhYKFERlbGV0ZVZvbHVtZVJlc3BvbnNlIuoBChNNb2RpZnlWb2x1bWVSZXF1ZXN0EhEKCXZvbHVtZV9pZBgBIAEoCRIRCgRzaXplGAIgASgFSACIAQESEwoLdm9sdW1lX3R5cGUYAyABKAkSEQoEaW9wcxgEIAEoBUgBiAEBEhcKCnRocm91Z2hwdXQYBSABKAVIAogBARIhChRtdWx0aV9hdHRhY2hfZW5hYmxlZBgGIAEoCEgDiAEBEg8KB2RyeV9ydW4YByABKAhCBwoFX3NpemVCBwoFX2lvcHNCDQoLX3Rocm91Z2hwdXRCFwoVX211bHRpX2F0dGFjaF9lbmFibGVkIloKFE1vZGlmeVZvbHVtZVJlc3BvbnNlEkIKE3ZvbHVtZV9tb2RpZmljYXRpb24YASABKAsyJS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVNb2RpZmljYXRpb24i4QMKElZvbHVtZU1vZGlmaWNhdGlvbhIRCgl2b2x1bWVfaWQYASABKAkSGgoSbW9kaWZpY2F0aW9uX3N0YXRlGAIgASgJEhYKDnN0YXR1c19tZXNzYWdlGAMgASgJEhMKC3RhcmdldF9zaXplGAQgASgFEhMKC3RhcmdldF9pb3BzGAUgASgFEhoKEnRhcmdldF92b2x1bWVfdHlwZRgGIAEoCRIZChF0YXJnZXRfdGhyb3VnaHB1dBgHIAEoBRIjCht0YXJnZXRfbXVsdGlfYXR0YWNoX2VuYWJsZWQYCCABKAgSFQoNb3JpZ2luYWxfc2l6ZRgJIAEoBRIVCg1vcmlnaW5hbF9pb3BzGAogASgFEhwKFG9yaWdpbmFsX3ZvbHVtZV90eXBlGAsgASgJEhsKE29yaWdpbmFsX3Rocm91Z2hwdXQYDCABKAUSJQodb3JpZ2luYWxfbXVsdGlfYXR0YWNoX2VuYWJsZWQYDSABKAgSEAoIcHJvZ3Jlc3MYDiABKAMSLgoKc3RhcnRfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIp4BCiNEZXNjcmliZVZvbHVtZXNNb2RpZmljYXRpb25zUmVxdWVzdBISCgp2b2x1bWVfaWRzGAEgAygJEikKB2ZpbHRlcnMYAiADKAsyGC5uaW1idXMuY29tbW9uLnYxLkZpbHRlchITCgttYXhfcmVzdWx0cxgDIAEoBRISCgpuZXh0X3Rva2VuGAQgASgJEg8KB2RyeV9ydW4YBSABKAgigAEKJERlc2NyaWJlVm9sdW1lc01vZGlmaWNhdGlvbnNSZXNwb25zZRJEChV2b2x1bWVzX21vZGlmaWNhdGlvbnMYASADKAsyJS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVNb2RpZmljYXRpb24SEgoKbmV4dF90b2tlbhgCIAEoCSIzChNWb2x1bWVTdGF0dXNEZXRhaWxzEgwKBG5hbWUYASABKAkSDgoGc3RhdHVzGAIgASgJIlsKEFZvbHVtZVN0YXR1c0luZm8SDgoGc3RhdHVzGAEgASgJEjcKB2RldGFpbHMYAiADKAsyJi5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVTdGF0dXNEZXRhaWxzInwKEFZvbHVtZVN0YXR1c0l0ZW0SEQoJdm9sdW1lX2lkGAEgASgJEhkKEWF2YWlsYWJpbGl0eV96b25lGAIgASgJEjoKDXZvbHVtZV9zdGF0dXMYAyABKAsyIy5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVTdGF0dXNJbmZvIpYBChtEZXNjcmliZVZvbHVtZVN0YXR1c1JlcXVlc3QSEgoKdm9sdW1lX2lkcxgBIAMoCRIpCgdmaWx0ZXJzGAIgAygLMhgubmltYnVzLmNvbW1vbi52MS5GaWx0ZXISEwoLbWF4X3Jlc3VsdHMYAyABKAUSEgoKbmV4dF90b2tlbhgEIAEoCRIPCgdkcnlfcnVuGAUgASgIInAKHERlc2NyaWJlVm9sdW1lU3RhdHVzUmVzcG9uc2USPAoPdm9sdW1lX3N0YXR1c2VzGAEgAygLMiMubmltYnVzLnN0b3JhZ2UudjEuVm9sdW1lU3RhdHVzSXRlbRISCgpuZXh0X3Rva2VuGAIgASgJIlwKEUNyZWF0ZVRhZ3NSZXF1ZXN0EhEKCXJlc291cmNlcxgBIAMoCRIjCgR0YWdzGAIgAygLMhUubmltYnVzLmNvbW1vbi52MS5UYWcSDwoHZHJ5X3J1bhgDIAEoCCIUChJDcmVhdGVUYWdzUmVzcG9uc2UiXAoRRGVsZXRlVGFnc1JlcXVlc3QSEQoJcmVzb3VyY2VzGAEgAygJEiMKBHRhZ3MYAiADKAsyFS5uaW1idXMuY29tbW9uLnYxLlRhZxIPCgdkcnlfcnVuGAMgASgIIhQKEkRlbGV0ZVRhZ3NSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_nimbus_common_v1_common, file_nimbus_storage_v1_volume_attachment]);
+  fileDesc("Ch5uaW1idXMvc3RvcmFnZS92MS92b2x1bWUucHJvdG8SEW5pbWJ1cy5zdG9yYWdlLnYxIsADCgZWb2x1bWUSEQoJdm9sdW1lX2lkGAEgASgJEgwKBHNpemUYAiABKAUSEwoLc25hcHNob3RfaWQYAyABKAkSGQoRYXZhaWxhYmlsaXR5X3pvbmUYBCABKAkSDQoFc3RhdGUYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKC2F0dGFjaG1lbnRzGAcgAygLMiMubmltYnVzLnN0b3JhZ2UudjEuVm9sdW1lQXR0YWNobWVudBIjCgR0YWdzGAggAygLMhUubmltYnVzLmNvbW1vbi52MS5UYWcSEwoLdm9sdW1lX3R5cGUYCSABKAkSDAoEaW9wcxgKIAEoBRISCgp0aHJvdWdocHV0GAsgASgFEhEKCWVuY3J5cHRlZBgMIAEoCBIcChRtdWx0aV9hdHRhY2hfZW5hYmxlZBgNIAEoCBIQCghvd25lcl9pZBgOIAEoCRIRCglob3N0X3BhdGgYDyABKAkSOQoLcGVyZm9ybWFuY2UYECABKAsyJC5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVQZXJmb3JtYW5jZSKjAQoRVm9sdW1lUGVyZm9ybWFuY2USFQoNYmFzZWxpbmVfaW9wcxgBIAEoBRISCgpidXJzdF9pb3BzGAIgASgFEhsKE2Jhc2VsaW5lX3Rocm91Z2hwdXQYAyABKAUSGAoQYnVyc3RfdGhyb3VnaHB1dBgEIAEoBRIaCg1idXJzdF9iYWxhbmNlGAUgASgBSACIAQFCEAoOX2J1cnN0X2JhbGFuY2UivQIKE0NyZWF0ZVZvbHVtZVJlcXVlc3QSGQoRYXZhaWxhYmlsaXR5X3pvbmUYASABKAkSDAoEc2l6ZRgCIAEoBRITCgt2b2x1bWVfdHlwZRgDIAEoCRIMCgRpb3BzGAQgASgFEhIKCnRocm91Z2hwdXQYBSABKAUSEwoLc25hcHNob3RfaWQYBiABKAkSEQoJZW5jcnlwdGVkGAcgASgIEhwKFG11bHRpX2F0dGFjaF9lbmFibGVkGAggASgIEj4KEnRhZ19zcGVjaWZpY2F0aW9ucxgJIAMoCzIiLm5pbWJ1cy5jb21tb24udjEuVGFnU3BlY2lmaWNhdGlvbhIPCgdkcnlfcnVuGAogASgIEhQKDGNsaWVudF90b2tlbhgLIAEoCRIZChFzbmFwc2hvdF9vd25lcl9pZBgMIAEoCSJBChRDcmVhdGVWb2x1bWVSZXNwb25zZRIpCgZ2b2x1bWUYASABKAsyGS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWUikQEKFkRlc2NyaWJlVm9sdW1lc1JlcXVlc3QSEgoKdm9sdW1lX2lkcxgBIAMoCRIpCgdmaWx0ZXJzGAIgAygLMhgubmltYnVzLmNvbW1vbi52MS5GaWx0ZXISEwoLbWF4X3Jlc3VsdHMYAyABKAUSEgoKbmV4dF90b2tlbhgEIAEoCRIPCgdkcnlfcnVuGAUgASgIIlkKF0Rlc2NyaWJlVm9sdW1lc1Jlc3BvbnNlEioKB3ZvbHVtZXMYASADKAsyGS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWUSEgoKbmV4dF90b2tlbhgCIAEoCSI5ChNEZWxldGVWb2x1bWVSZXF1ZXN0EhEKCXZvbHVtZV9pZBgBIAEoCRIPCgdkcnlfcnVuGAIgASgIIhYKFERlbGV0ZVZvbHVtZVJlc3BvbnNlIuoBChNNb2RpZnlWb2x1bWVSZXF1ZXN0EhEKCXZvbHVtZV9pZBgBIAEoCRIRCgRzaXplGAIgASgFSACIAQESEwoLdm9sdW1lX3R5cGUYAyABKAkSEQoEaW9wcxgEIAEoBUgBiAEBEhcKCnRocm91Z2hwdXQYBSABKAVIAogBARIhChRtdWx0aV9hdHRhY2hfZW5hYmxlZBgGIAEoCEgDiAEBEg8KB2RyeV9ydW4YByABKAhCBwoFX3NpemVCBwoFX2lvcHNCDQoLX3Rocm91Z2hwdXRCFwoVX211bHRpX2F0dGFjaF9lbmFibGVkIloKFE1vZGlmeVZvbHVtZVJlc3BvbnNlEkIKE3ZvbHVtZV9tb2RpZmljYXRpb24YASABKAsyJS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVNb2RpZmljYXRpb24i4QMKElZvbHVtZU1vZGlmaWNhdGlvbhIRCgl2b2x1bWVfaWQYASABKAkSGgoSbW9kaWZpY2F0aW9uX3N0YXRlGAIgASgJEhYKDnN0YXR1c19tZXNzYWdlGAMgASgJEhMKC3RhcmdldF9zaXplGAQgASgFEhMKC3RhcmdldF9pb3BzGAUgASgFEhoKEnRhcmdldF92b2x1bWVfdHlwZRgGIAEoCRIZChF0YXJnZXRfdGhyb3VnaHB1dBgHIAEoBRIjCht0YXJnZXRfbXVsdGlfYXR0YWNoX2VuYWJsZWQYCCABKAgSFQoNb3JpZ2luYWxfc2l6ZRgJIAEoBRIVCg1vcmlnaW5hbF9pb3BzGAogASgFEhwKFG9yaWdpbmFsX3ZvbHVtZV90eXBlGAsgASgJEhsKE29yaWdpbmFsX3Rocm91Z2hwdXQYDCABKAUSJQodb3JpZ2luYWxfbXVsdGlfYXR0YWNoX2VuYWJsZWQYDSABKAgSEAoIcHJvZ3Jlc3MYDiABKAMSLgoKc3RhcnRfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIp4BCiNEZXNjcmliZVZvbHVtZXNNb2RpZmljYXRpb25zUmVxdWVzdBISCgp2b2x1bWVfaWRzGAEgAygJEikKB2ZpbHRlcnMYAiADKAsyGC5uaW1idXMuY29tbW9uLnYxLkZpbHRlchITCgttYXhfcmVzdWx0cxgDIAEoBRISCgpuZXh0X3Rva2VuGAQgASgJEg8KB2RyeV9ydW4YBSABKAgigAEKJERlc2NyaWJlVm9sdW1lc01vZGlmaWNhdGlvbnNSZXNwb25zZRJEChV2b2x1bWVzX21vZGlmaWNhdGlvbnMYASADKAsyJS5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVNb2RpZmljYXRpb24SEgoKbmV4dF90b2tlbhgCIAEoCSIzChNWb2x1bWVTdGF0dXNEZXRhaWxzEgwKBG5hbWUYASABKAkSDgoGc3RhdHVzGAIgASgJIlsKEFZvbHVtZVN0YXR1c0luZm8SDgoGc3RhdHVzGAEgASgJEjcKB2RldGFpbHMYAiADKAsyJi5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVTdGF0dXNEZXRhaWxzInwKEFZvbHVtZVN0YXR1c0l0ZW0SEQoJdm9sdW1lX2lkGAEgASgJEhkKEWF2YWlsYWJpbGl0eV96b25lGAIgASgJEjoKDXZvbHVtZV9zdGF0dXMYAyABKAsyIy5uaW1idXMuc3RvcmFnZS52MS5Wb2x1bWVTdGF0dXNJbmZvIpYBChtEZXNjcmliZVZvbHVtZVN0YXR1c1JlcXVlc3QSEgoKdm9sdW1lX2lkcxgBIAMoCRIpCgdmaWx0ZXJzGAIgAygLMhgubmltYnVzLmNvbW1vbi52MS5GaWx0ZXISEwoLbWF4X3Jlc3VsdHMYAyABKAUSEgoKbmV4dF90b2tlbhgEIAEoCRIPCgdkcnlfcnVuGAUgASgIInAKHERlc2NyaWJlVm9sdW1lU3RhdHVzUmVzcG9uc2USPAoPdm9sdW1lX3N0YXR1c2VzGAEgAygLMiMubmltYnVzLnN0b3JhZ2UudjEuVm9sdW1lU3RhdHVzSXRlbRISCgpuZXh0X3Rva2VuGAIgASgJIlwKEUNyZWF0ZVRhZ3NSZXF1ZXN0EhEKCXJlc291cmNlcxgBIAMoCRIjCgR0YWdzGAIgAygLMhUubmltYnVzLmNvbW1vbi52MS5UYWcSDwoHZHJ5X3J1bhgDIAEoCCIUChJDcmVhdGVUYWdzUmVzcG9uc2UiXAoRRGVsZXRlVGFnc1JlcXVlc3QSEQoJcmVzb3VyY2VzGAEgAygJEiMKBHRhZ3MYAiADKAsyFS5uaW1idXMuY29tbW9uLnYxLlRhZxIPCgdkcnlfcnVuGAMgASgIIhQKEkRlbGV0ZVRhZ3NSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_nimbus_common_v1_common, file_nimbus_storage_v1_volume_attachment]);
 
 /**
  * An EBS-style volume: a block device of `size` GiB in one availability zone.
@@ -121,6 +121,13 @@ export type Volume = Message<"nimbus.storage.v1.Volume"> & {
    * @generated from field: string host_path = 15;
    */
   hostPath: string;
+
+  /**
+   * Nimbus: how fast the volume may go, from its type and size (EBS's model).
+   *
+   * @generated from field: nimbus.storage.v1.VolumePerformance performance = 16;
+   */
+  performance?: VolumePerformance | undefined;
 };
 
 /**
@@ -129,6 +136,63 @@ export type Volume = Message<"nimbus.storage.v1.Volume"> & {
  */
 export const VolumeSchema: GenMessage<Volume> = /*@__PURE__*/
   messageDesc(file_nimbus_storage_v1_volume, 0);
+
+/**
+ * Nimbus: a volume's performance model. IOPS and throughput are what EBS
+ * promises for the type and size; the worker enforces the IOPS of gp2, gp3,
+ * io1 and io2 (see the README), not the throughput of st1, sc1 and standard.
+ *
+ * @generated from message nimbus.storage.v1.VolumePerformance
+ */
+export type VolumePerformance = Message<"nimbus.storage.v1.VolumePerformance"> & {
+  /**
+   * IOPS the volume sustains: gp2 3 per GiB (100-16,000); gp3, io1, io2 the
+   * provisioned IOPS; st1 500 and sc1 250 (1 MiB I/Os); standard about 100.
+   *
+   * @generated from field: int32 baseline_iops = 1;
+   */
+  baselineIops: number;
+
+  /**
+   * IOPS while burst credits last: 3,000 for gp2 below 1,000 GiB; else 0 (no burst).
+   *
+   * @generated from field: int32 burst_iops = 2;
+   */
+  burstIops: number;
+
+  /**
+   * MiB/s sustained: gp2 128 up to 333 GiB, then 250; gp3 the provisioned;
+   * io1 and io2 a quarter MiB per provisioned IOPS (io1 at most 500 up to
+   * 32,000 IOPS, then 1/64 MiB per IOPS to 1,000; io2 at most 4,000);
+   * st1 40 and sc1 12 per TiB (at most 500 and 250); standard 40.
+   *
+   * @generated from field: int32 baseline_throughput = 3;
+   */
+  baselineThroughput: number;
+
+  /**
+   * MiB/s while burst credits last: gp2 of 171-333 GiB 250; st1 250 and
+   * sc1 80 per TiB (at most 500 and 250); standard 90; else 0 (no burst).
+   *
+   * @generated from field: int32 burst_throughput = 4;
+   */
+  burstThroughput: number;
+
+  /**
+   * The gp2 credit bucket in percent (EBS's BurstBalance metric), for gp2
+   * volumes that burst; unset for the others. See the README for what it reflects.
+   *
+   * @generated from field: optional double burst_balance = 5;
+   */
+  burstBalance?: number | undefined;
+};
+
+/**
+ * Describes the message nimbus.storage.v1.VolumePerformance.
+ * Use `create(VolumePerformanceSchema)` to create a new message.
+ */
+export const VolumePerformanceSchema: GenMessage<VolumePerformance> = /*@__PURE__*/
+  messageDesc(file_nimbus_storage_v1_volume, 1);
 
 /**
  * @generated from message nimbus.storage.v1.CreateVolumeRequest
@@ -218,7 +282,7 @@ export type CreateVolumeRequest = Message<"nimbus.storage.v1.CreateVolumeRequest
  * Use `create(CreateVolumeRequestSchema)` to create a new message.
  */
 export const CreateVolumeRequestSchema: GenMessage<CreateVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 1);
+  messageDesc(file_nimbus_storage_v1_volume, 2);
 
 /**
  * EC2 answers CreateVolume with the volume itself.
@@ -237,7 +301,7 @@ export type CreateVolumeResponse = Message<"nimbus.storage.v1.CreateVolumeRespon
  * Use `create(CreateVolumeResponseSchema)` to create a new message.
  */
 export const CreateVolumeResponseSchema: GenMessage<CreateVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 2);
+  messageDesc(file_nimbus_storage_v1_volume, 3);
 
 /**
  * @generated from message nimbus.storage.v1.DescribeVolumesRequest
@@ -278,7 +342,7 @@ export type DescribeVolumesRequest = Message<"nimbus.storage.v1.DescribeVolumesR
  * Use `create(DescribeVolumesRequestSchema)` to create a new message.
  */
 export const DescribeVolumesRequestSchema: GenMessage<DescribeVolumesRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 3);
+  messageDesc(file_nimbus_storage_v1_volume, 4);
 
 /**
  * @generated from message nimbus.storage.v1.DescribeVolumesResponse
@@ -300,7 +364,7 @@ export type DescribeVolumesResponse = Message<"nimbus.storage.v1.DescribeVolumes
  * Use `create(DescribeVolumesResponseSchema)` to create a new message.
  */
 export const DescribeVolumesResponseSchema: GenMessage<DescribeVolumesResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 4);
+  messageDesc(file_nimbus_storage_v1_volume, 5);
 
 /**
  * @generated from message nimbus.storage.v1.DeleteVolumeRequest
@@ -322,7 +386,7 @@ export type DeleteVolumeRequest = Message<"nimbus.storage.v1.DeleteVolumeRequest
  * Use `create(DeleteVolumeRequestSchema)` to create a new message.
  */
 export const DeleteVolumeRequestSchema: GenMessage<DeleteVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 5);
+  messageDesc(file_nimbus_storage_v1_volume, 6);
 
 /**
  * @generated from message nimbus.storage.v1.DeleteVolumeResponse
@@ -335,7 +399,7 @@ export type DeleteVolumeResponse = Message<"nimbus.storage.v1.DeleteVolumeRespon
  * Use `create(DeleteVolumeResponseSchema)` to create a new message.
  */
 export const DeleteVolumeResponseSchema: GenMessage<DeleteVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 6);
+  messageDesc(file_nimbus_storage_v1_volume, 7);
 
 /**
  * @generated from message nimbus.storage.v1.ModifyVolumeRequest
@@ -386,7 +450,7 @@ export type ModifyVolumeRequest = Message<"nimbus.storage.v1.ModifyVolumeRequest
  * Use `create(ModifyVolumeRequestSchema)` to create a new message.
  */
 export const ModifyVolumeRequestSchema: GenMessage<ModifyVolumeRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 7);
+  messageDesc(file_nimbus_storage_v1_volume, 8);
 
 /**
  * @generated from message nimbus.storage.v1.ModifyVolumeResponse
@@ -403,7 +467,7 @@ export type ModifyVolumeResponse = Message<"nimbus.storage.v1.ModifyVolumeRespon
  * Use `create(ModifyVolumeResponseSchema)` to create a new message.
  */
 export const ModifyVolumeResponseSchema: GenMessage<ModifyVolumeResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 8);
+  messageDesc(file_nimbus_storage_v1_volume, 9);
 
 /**
  * A change asked by ModifyVolume: modifying -> optimizing -> completed (or failed).
@@ -501,7 +565,7 @@ export type VolumeModification = Message<"nimbus.storage.v1.VolumeModification">
  * Use `create(VolumeModificationSchema)` to create a new message.
  */
 export const VolumeModificationSchema: GenMessage<VolumeModification> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 9);
+  messageDesc(file_nimbus_storage_v1_volume, 10);
 
 /**
  * @generated from message nimbus.storage.v1.DescribeVolumesModificationsRequest
@@ -541,7 +605,7 @@ export type DescribeVolumesModificationsRequest = Message<"nimbus.storage.v1.Des
  * Use `create(DescribeVolumesModificationsRequestSchema)` to create a new message.
  */
 export const DescribeVolumesModificationsRequestSchema: GenMessage<DescribeVolumesModificationsRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 10);
+  messageDesc(file_nimbus_storage_v1_volume, 11);
 
 /**
  * @generated from message nimbus.storage.v1.DescribeVolumesModificationsResponse
@@ -563,7 +627,7 @@ export type DescribeVolumesModificationsResponse = Message<"nimbus.storage.v1.De
  * Use `create(DescribeVolumesModificationsResponseSchema)` to create a new message.
  */
 export const DescribeVolumesModificationsResponseSchema: GenMessage<DescribeVolumesModificationsResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 11);
+  messageDesc(file_nimbus_storage_v1_volume, 12);
 
 /**
  * @generated from message nimbus.storage.v1.VolumeStatusDetails
@@ -587,7 +651,7 @@ export type VolumeStatusDetails = Message<"nimbus.storage.v1.VolumeStatusDetails
  * Use `create(VolumeStatusDetailsSchema)` to create a new message.
  */
 export const VolumeStatusDetailsSchema: GenMessage<VolumeStatusDetails> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 12);
+  messageDesc(file_nimbus_storage_v1_volume, 13);
 
 /**
  * @generated from message nimbus.storage.v1.VolumeStatusInfo
@@ -611,7 +675,7 @@ export type VolumeStatusInfo = Message<"nimbus.storage.v1.VolumeStatusInfo"> & {
  * Use `create(VolumeStatusInfoSchema)` to create a new message.
  */
 export const VolumeStatusInfoSchema: GenMessage<VolumeStatusInfo> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 13);
+  messageDesc(file_nimbus_storage_v1_volume, 14);
 
 /**
  * @generated from message nimbus.storage.v1.VolumeStatusItem
@@ -638,7 +702,7 @@ export type VolumeStatusItem = Message<"nimbus.storage.v1.VolumeStatusItem"> & {
  * Use `create(VolumeStatusItemSchema)` to create a new message.
  */
 export const VolumeStatusItemSchema: GenMessage<VolumeStatusItem> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 14);
+  messageDesc(file_nimbus_storage_v1_volume, 15);
 
 /**
  * @generated from message nimbus.storage.v1.DescribeVolumeStatusRequest
@@ -677,7 +741,7 @@ export type DescribeVolumeStatusRequest = Message<"nimbus.storage.v1.DescribeVol
  * Use `create(DescribeVolumeStatusRequestSchema)` to create a new message.
  */
 export const DescribeVolumeStatusRequestSchema: GenMessage<DescribeVolumeStatusRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 15);
+  messageDesc(file_nimbus_storage_v1_volume, 16);
 
 /**
  * @generated from message nimbus.storage.v1.DescribeVolumeStatusResponse
@@ -699,7 +763,7 @@ export type DescribeVolumeStatusResponse = Message<"nimbus.storage.v1.DescribeVo
  * Use `create(DescribeVolumeStatusResponseSchema)` to create a new message.
  */
 export const DescribeVolumeStatusResponseSchema: GenMessage<DescribeVolumeStatusResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 16);
+  messageDesc(file_nimbus_storage_v1_volume, 17);
 
 /**
  * @generated from message nimbus.storage.v1.CreateTagsRequest
@@ -728,7 +792,7 @@ export type CreateTagsRequest = Message<"nimbus.storage.v1.CreateTagsRequest"> &
  * Use `create(CreateTagsRequestSchema)` to create a new message.
  */
 export const CreateTagsRequestSchema: GenMessage<CreateTagsRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 17);
+  messageDesc(file_nimbus_storage_v1_volume, 18);
 
 /**
  * @generated from message nimbus.storage.v1.CreateTagsResponse
@@ -741,7 +805,7 @@ export type CreateTagsResponse = Message<"nimbus.storage.v1.CreateTagsResponse">
  * Use `create(CreateTagsResponseSchema)` to create a new message.
  */
 export const CreateTagsResponseSchema: GenMessage<CreateTagsResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 18);
+  messageDesc(file_nimbus_storage_v1_volume, 19);
 
 /**
  * @generated from message nimbus.storage.v1.DeleteTagsRequest
@@ -770,7 +834,7 @@ export type DeleteTagsRequest = Message<"nimbus.storage.v1.DeleteTagsRequest"> &
  * Use `create(DeleteTagsRequestSchema)` to create a new message.
  */
 export const DeleteTagsRequestSchema: GenMessage<DeleteTagsRequest> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 19);
+  messageDesc(file_nimbus_storage_v1_volume, 20);
 
 /**
  * @generated from message nimbus.storage.v1.DeleteTagsResponse
@@ -783,5 +847,5 @@ export type DeleteTagsResponse = Message<"nimbus.storage.v1.DeleteTagsResponse">
  * Use `create(DeleteTagsResponseSchema)` to create a new message.
  */
 export const DeleteTagsResponseSchema: GenMessage<DeleteTagsResponse> = /*@__PURE__*/
-  messageDesc(file_nimbus_storage_v1_volume, 20);
+  messageDesc(file_nimbus_storage_v1_volume, 21);
 
