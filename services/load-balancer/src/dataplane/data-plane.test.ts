@@ -170,6 +170,30 @@ async function listen(loadBalancerArn: string, port: number, targetGroupArn: str
   return listener?.listenerArn ?? '';
 }
 
+let barrierPort = 8200;
+/**
+ * Waits until the data plane has applied every change made before the call:
+ * it follows the store in order, so once a listener created now answers,
+ * everything written before it is in effect.
+ */
+async function applied(loadBalancerArn: string, address: string) {
+  const port = barrierPort++;
+  const [listener] = (
+    await lb.client.createListener({
+      loadBalancerArn,
+      port,
+      defaultActions: [
+        {
+          type: 'fixed-response',
+          fixedResponseConfig: { statusCode: '200', contentType: 'text/plain', messageBody: '' },
+        },
+      ],
+    })
+  ).listeners;
+  await answering(address, port);
+  await lb.client.deleteListener({ listenerArn: listener?.listenerArn ?? '' });
+}
+
 async function answering(ip: string, port: number) {
   await waitUntil(async () => {
     try {
@@ -202,11 +226,7 @@ describe('the HTTP data plane', () => {
       targetGroupArn: tg,
       attributes: [{ key: 'load_balancing.algorithm.type', value: 'weighted_random' }],
     });
-    await waitUntil(async () => {
-      const attrs = (await lb.client.describeTargetGroupAttributes({ targetGroupArn: tg })).attributes;
-      return attrs.some((a) => a.value === 'weighted_random');
-    });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await applied(arn, address);
     for (const b of backends) b.hits = 0;
     for (let i = 0; i < 300; i++) await get(address, 8080, '/x');
     for (const b of backends) expect(b.hits).toBeGreaterThan(50);
@@ -216,7 +236,7 @@ describe('the HTTP data plane', () => {
       targetGroupArn: tg,
       attributes: [{ key: 'load_balancing.algorithm.type', value: 'least_outstanding_requests' }],
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await applied(arn, address);
     const slow = backends[0] as Backend;
     slow.delayMs = 150;
     for (const b of backends) b.hits = 0;
@@ -379,7 +399,7 @@ describe('the HTTP data plane', () => {
       targets: [{ id: leaving.ip, port: leaving.port }],
     });
     await waitUntil(async () => (await states(tg)).includes(`${leaving.ip}=draining`));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await applied(arn, address);
     for (let i = 0; i < 6; i++) expect((await get(address, 8080, '/x')).body).toBe('i');
     leaving.hold = false;
     for (const answer of leaving.held.splice(0)) answer();
@@ -451,14 +471,33 @@ describe('the HTTP data plane', () => {
     const moved = await get(address, 8080, '/old/a?x=1', 'site.test');
     expect(moved.status).toBe(301);
     expect(moved.headers.location).toBe('http://site.test:8080/new/old/a?x=1');
+    // A weighted forward: a group of weight 0 gets nothing.
     await lb.client.modifyListener({
       listenerArn,
-      defaultActions: [{ type: 'forward', targetGroupArn: apiGroup }],
+      defaultActions: [
+        {
+          type: 'forward',
+          forwardConfig: {
+            targetGroups: [
+              { targetGroupArn: apiGroup, weight: 1 },
+              { targetGroupArn: webGroup, weight: 0 },
+            ],
+          },
+        },
+      ],
     });
     await waitUntil(async () => (await get(address, 8080, '/web')).body === 'api');
+    for (let i = 0; i < 20; i++) expect((await get(address, 8080, '/web')).body).toBe('api');
     expect(await errorCode(lb.client.modifyListener({ listenerArn, port: 0, protocol: 'TCP' }))).toBe(
       'UnsupportedProtocol',
     );
+
+    // A new port: the listener moves, with its rules.
+    await lb.client.modifyListener({ listenerArn, port: 8090 });
+    await waitUntil(
+      async () => (await get(address, 8090, '/old/x').catch(() => ({ status: 0 }))).status === 301,
+    );
+    await expect(get(address, 8080, '/')).rejects.toThrow();
   });
 });
 
