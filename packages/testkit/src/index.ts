@@ -20,4 +20,5 @@ export {
 export { EtcdServer, startEtcd } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { NatsServer, startNats } from './nats-server.js';
+export { S3Server, startS3 } from './s3-server.js';
 export { type WaitOptions, WaitTimeoutError, waitUntil } from './wait-until.js';
