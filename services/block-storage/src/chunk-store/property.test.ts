@@ -1,21 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createChangedBlockTracker } from './changed-block-tracker.js';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import { createChunkStore } from './chunk-store.js';
 import { createFsBlockBackend } from './fs-block-backend.js';
-import {
-  makeTempDir,
-  randomBytesFrom,
-  removeTempDirs,
-  seededRandom,
-  sha256OfFile,
-  writeVolume,
-} from './test-volumes.js';
+import { runRandomHistory } from './random-history.js';
+import { makeTempDir, removeTempDirs } from './test-volumes.js';
 
 const BLOCK = 4096;
 const SEEDS = [1, 2, 3, 4, 5, 6];
-const STEPS = 40;
 
 let dir: string;
 beforeEach(async () => {
@@ -23,79 +14,22 @@ beforeEach(async () => {
 });
 afterEach(removeTempDirs);
 
-/**
- * Random histories of a changing volume: writes (random bytes or zeros, at
- * unaligned offsets), resizes, snapshots (full reads, or incremental from the
- * previous one with the change record), deletions in random order and sweeps.
- * After every step each remaining snapshot restores to the exact bytes it was
- * taken of; after every sweep the store holds exactly the blocks some manifest names.
- */
+// The histories are in random-history.ts; s3-chunk-backend.test.ts runs them on an S3-compatible server.
 describe('chunk store, random histories', () => {
   it.each(SEEDS)(
     'seed %i: snapshots stay exact and sweeps keep exactly the referenced blocks',
     async (seed) => {
-      const random = seededRandom(seed);
-      const pick = (n: number): number => Math.floor(random() * n);
       const root = join(dir, 'store');
-      const volume = join(dir, 'vol');
-      const store = createChunkStore({ root, blockSize: BLOCK, concurrency: 1 + pick(4) });
-      const tracker = createChangedBlockTracker(BLOCK);
-      let size = BLOCK * (16 + pick(48)) + pick(BLOCK);
-      await writeVolume(volume, size, [{ offset: 0, bytes: randomBytesFrom(random, pick(size)) }]);
-      tracker.take();
-      /** Snapshot id -> sha256 of the volume when it was taken. */
-      const expected = new Map<string, string>();
-      let previous: string | undefined;
-      let taken = 0;
-
-      for (let step = 0; step < STEPS; step++) {
-        const action = pick(10);
-        if (action < 4) {
-          const writes = Array.from({ length: 1 + pick(3) }, () => {
-            const offset = pick(size);
-            const length = 1 + pick(Math.min(3 * BLOCK, size - offset));
-            return { offset, bytes: random() < 0.3 ? Buffer.alloc(length) : randomBytesFrom(random, length) };
-          });
-          await writeVolume(volume, size, writes);
-          for (const w of writes) tracker.markWritten(w.offset, w.bytes.length);
-        } else if (action < 5) {
-          size = Math.max(1, size + (pick(8 * BLOCK) - 4 * BLOCK));
-          await writeVolume(volume, size);
-        } else if (action < 8) {
-          const snapshotId = `snap-${seed}-${taken++}`;
-          const changedBlocks = tracker.take();
-          const incremental = previous !== undefined && expected.has(previous) && random() < 0.7;
-          await store.createSnapshot({
-            snapshotId,
-            volumePath: volume,
-            ...(incremental ? { parentSnapshotId: previous, changedBlocks } : {}),
-          });
-          expected.set(snapshotId, await sha256OfFile(volume));
-          previous = snapshotId;
-        } else if (action < 9 && expected.size > 0) {
-          const ids = [...expected.keys()];
-          const victim = ids[pick(ids.length)] as string;
-          await store.deleteSnapshot(victim);
-          expected.delete(victim);
-        } else {
-          await store.collectGarbage();
-          const referenced = new Set<string>();
-          for (const id of await store.listSnapshots()) {
-            for (const h of (await store.getManifest(id)).blocks) if (h !== null) referenced.add(h);
-          }
-          const stored = new Set<string>();
-          for await (const h of createFsBlockBackend({ root }).list()) stored.add(h);
-          expect(stored, `seed ${seed} step ${step}`).toEqual(referenced);
-        }
-
-        expect((await store.listSnapshots()).sort()).toEqual([...expected.keys()].sort());
-        for (const [snapshotId, sha] of expected) {
-          const restored = join(dir, 'restored');
-          await store.restoreSnapshot({ snapshotId, volumePath: restored });
-          expect(await sha256OfFile(restored), `seed ${seed} step ${step} ${snapshotId}`).toBe(sha);
-          expect((await readFile(restored)).length).toBe((await store.getManifest(snapshotId)).volumeSize);
-        }
-      }
+      await runRandomHistory({
+        seed,
+        steps: 40,
+        blockSize: BLOCK,
+        minBlocks: 16,
+        extraBlocks: 48,
+        dir,
+        open: (concurrency) => createChunkStore({ root, blockSize: BLOCK, concurrency }),
+        blocks: createFsBlockBackend({ root }),
+      });
     },
   );
 });
