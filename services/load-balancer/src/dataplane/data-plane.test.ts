@@ -296,6 +296,10 @@ describe('the HTTP data plane', () => {
     // Each transition was published.
     await waitUntil(() => events.filter((e) => e.target.id === sick.ip).length >= 2);
     await subscription.close();
+    // New health-check settings keep every target's state.
+    await lb.client.modifyTargetGroup({ targetGroupArn: tg, healthCheckIntervalSeconds: 6 });
+    await applied(arn, address);
+    expect(await states(tg)).toEqual(backends.map((b) => `${b.ip}=healthy`).sort());
     expect(events.filter((e) => e.target.id === sick.ip).map((e) => [e.state, e.reason])).toEqual([
       ['unhealthy', 'Target.ResponseCodeMismatch'],
       ['healthy', ''],

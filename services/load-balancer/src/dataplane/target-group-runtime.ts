@@ -65,8 +65,10 @@ export class TargetGroupRuntime {
         const reRegistered = runtime.record.registeredAt !== t.registeredAt;
         const ipChanged = runtime.record.ip !== t.ip;
         runtime.record = t;
+        if (reRegistered || ipChanged) runtime.resetHealth();
+        // New settings: the state stays, probes restart on the new interval (an answer under the old ones is dropped).
         if (reRegistered || ipChanged || healthChanged) {
-          runtime.resetHealth();
+          runtime.probeEpoch++;
           if (runtime.probeTimer) clearTimeout(runtime.probeTimer);
           runtime.probeTimer = undefined;
         }

@@ -56,6 +56,9 @@ export function sampleOf(source: SampleSource, periodSeconds: number, time: numb
   };
 }
 
+/** What a message on `nimbus.metrics.load-balancer` holds (JSON). */
+export type TrafficSample = ReturnType<typeof sampleOf>;
+
 export async function publishSamples(options: {
   servers: readonly string[];
   periodMs: number;
