@@ -5,8 +5,8 @@
  * any order. The result is written to `<home>/region.json`.
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedEventBus, type EventBus } from '@nimbus/events';
 import {
