@@ -5,7 +5,8 @@
  * the lifecycle steps a stopped process left undone and removes volume files
  * no record owns (see state/volume-lifecycle.ts), and settles the snapshots it
  * left pending (see state/snapshot-lifecycle.ts). Snapshots live in a chunk
- * store under `<storage root>/chunks`. New blank volumes hold ext4
+ * store under `<storage root>/chunks`, or on an S3-compatible object store
+ * (NIMBUS_CHUNK_STORE=s3://bucket/prefix). New blank volumes hold ext4
  * (NIMBUS_VOLUME_FILESYSTEM); with ext4 the service refuses to start when
  * mke2fs is missing. In one replica at a time (an etcd election) it runs the
  * lifecycle-policy controller, which takes and prunes the policies' snapshots.
@@ -19,12 +20,17 @@ import { createBlockStorageApi } from './api/block-storage-api.js';
 import { imageSnapshotUsers } from './api/image-snapshot-users.js';
 import { createSnapshotActions } from './api/snapshot-api.js';
 import { createChunkStore } from './chunk-store/index.js';
+import {
+  createS3BlockBackend,
+  createS3Client,
+  createS3ManifestStore,
+} from './chunk-store/s3-chunk-backend.js';
 import { createBlockStorageControllers } from './controller/lifecycle-controllers.js';
 import { registerStorageMetrics } from './metrics/storage-metrics.js';
 import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
 import { createVolumeEvents } from './state/volume-events.js';
 import { createVolumeLifecycle } from './state/volume-lifecycle.js';
-import { storageConfigSpec, storageRootOf, volumeFilesystemOf } from './storage-config.js';
+import { chunkStoreOf, storageConfigSpec, storageRootOf, volumeFilesystemOf } from './storage-config.js';
 import { checkMkfs } from './volume-files/make-filesystem.js';
 import { createVolumeFiles } from './volume-files/volume-files.js';
 
@@ -48,7 +54,15 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
       const files = createVolumeFiles(storageRoot, filesystem);
       const volumeEvents = createVolumeEvents(context.bus, context.logger);
       const lifecycle = createVolumeLifecycle(context.store, files, volumeEvents);
-      const chunks = createChunkStore({ root: join(storageRoot, 'chunks') });
+      const chunkStore = chunkStoreOf(config, storageRoot);
+      const s3 = chunkStore.kind === 's3' ? createS3Client(chunkStore.connection) : undefined;
+      const chunks =
+        chunkStore.kind === 's3' && s3
+          ? createChunkStore({
+              blocks: createS3BlockBackend(s3, chunkStore.location),
+              manifests: createS3ManifestStore(s3, chunkStore.location),
+            })
+          : createChunkStore({ root: join(storageRoot, 'chunks') });
       const snapshots = createSnapshotLifecycle({
         store: context.store,
         bus: context.bus,
@@ -87,6 +101,7 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
         },
         async close() {
           await Promise.all([lifecycle.drain(), snapshots.close()]);
+          s3?.destroy();
         },
       };
     },

@@ -3,8 +3,9 @@
  * variable and default; read once at start (`readConfig`), with every problem
  * reported at once.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, type ConfigOf, type ConfigSpec } from '@nimbus/runtime';
+import { parseS3Url, type S3ConnectionOptions, type S3Location } from './chunk-store/s3-chunk-backend.js';
 import { type VolumeFilesystem, volumeFilesystems } from './volume-files/make-filesystem.js';
 
 export const storageConfigSpec = {
@@ -33,6 +34,38 @@ export const storageConfigSpec = {
     description:
       'what a new blank volume holds: ext4 (made with mke2fs at creation, so workers can mount it) or none (zeros)',
   },
+  chunkStore: {
+    env: 'NIMBUS_CHUNK_STORE',
+    default: '',
+    description:
+      "where snapshots' blocks and manifests are kept: empty for <storage root>/chunks on this host, or s3://bucket/prefix on an S3-compatible object store that every block-storage replica reaches",
+  },
+  s3Endpoint: {
+    env: 'NIMBUS_S3_ENDPOINT',
+    default: '',
+    description: "the object store's URL, e.g. http://127.0.0.1:9000 (empty: AWS S3 of NIMBUS_S3_REGION)",
+  },
+  s3Region: {
+    env: 'NIMBUS_S3_REGION',
+    default: 'us-east-1',
+    description: 'the object store region to sign for',
+  },
+  s3AccessKeyId: {
+    env: 'NIMBUS_S3_ACCESS_KEY_ID',
+    default: '',
+    description: "the object store's access key id (empty: the AWS SDK's chain, e.g. AWS_ACCESS_KEY_ID)",
+  },
+  s3SecretAccessKey: {
+    env: 'NIMBUS_S3_SECRET_ACCESS_KEY',
+    default: '',
+    description: 'the secret of NIMBUS_S3_ACCESS_KEY_ID',
+  },
+  s3ForcePathStyle: {
+    env: 'NIMBUS_S3_FORCE_PATH_STYLE',
+    parse: 'bool',
+    default: true,
+    description: 'path-style requests (http://host/bucket/key), as most self-hosted object stores need',
+  },
   home: { env: 'NIMBUS_HOME', description: 'the region home, when the region launcher runs the service' },
 } satisfies ConfigSpec;
 
@@ -57,4 +90,44 @@ export function volumeFilesystemOf(config: Pick<StorageConfig, 'volumeFilesystem
 export function storageRootOf(config: Pick<StorageConfig, 'storageRoot' | 'home'>): string {
   if (config.storageRoot) return resolve(config.storageRoot);
   return config.home ? resolve(config.home, 'storage') : resolve('.nimbus', 'storage');
+}
+
+/** The chunk store the settings name: local under the storage root, or an S3 bucket and prefix with its connection. */
+export type ChunkStoreSetting =
+  | { kind: 'local'; root: string }
+  | { kind: 's3'; location: S3Location; connection: S3ConnectionOptions };
+
+export function chunkStoreOf(config: StorageConfig, storageRoot: string): ChunkStoreSetting {
+  if (config.chunkStore === '') return { kind: 'local', root: join(storageRoot, 'chunks') };
+  const problems: { env: string; problem: string; description: string }[] = [];
+  let location: S3Location | undefined;
+  try {
+    location = parseS3Url(config.chunkStore);
+  } catch {
+    problems.push({
+      env: storageConfigSpec.chunkStore.env,
+      problem: `is '${config.chunkStore}', expected empty or s3://bucket/prefix`,
+      description: storageConfigSpec.chunkStore.description,
+    });
+  }
+  if ((config.s3AccessKeyId === '') !== (config.s3SecretAccessKey === '')) {
+    problems.push({
+      env: storageConfigSpec.s3SecretAccessKey.env,
+      problem: 'NIMBUS_S3_ACCESS_KEY_ID and NIMBUS_S3_SECRET_ACCESS_KEY go together',
+      description: storageConfigSpec.s3SecretAccessKey.description,
+    });
+  }
+  if (problems.length > 0 || !location) throw new ConfigError(problems);
+  return {
+    kind: 's3',
+    location,
+    connection: {
+      region: config.s3Region,
+      forcePathStyle: config.s3ForcePathStyle,
+      ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+      ...(config.s3AccessKeyId
+        ? { credentials: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey } }
+        : {}),
+    },
+  };
 }

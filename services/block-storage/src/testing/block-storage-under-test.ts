@@ -59,6 +59,8 @@ export interface BlockStorageUnderTestOptions {
   importRoots?: string[];
   /** The longest real wait before the lifecycle controller looks at a policy again, ms. */
   lifecyclePollMs?: number;
+  /** More settings, read when the service starts (e.g. NIMBUS_CHUNK_STORE of a server a `beforeAll` started first). */
+  env?: () => Record<string, string>;
 }
 
 export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions = {}): BlockStorageUnderTest {
@@ -89,6 +91,7 @@ export function useBlockStorageUnderTest(options: BlockStorageUnderTestOptions =
         NIMBUS_VOLUME_FILESYSTEM: options.volumeFilesystem ?? 'ext4',
         NIMBUS_SERVICE_TOKEN: serviceToken,
         NIMBUS_IMPORT_ROOTS: (options.importRoots ?? []).join(','),
+        ...options.env?.(),
       },
     });
     clients = {
