@@ -242,6 +242,26 @@ describe('load balancers, listeners and rules', () => {
     }
   });
 
+  it('gives back the addresses of a load balancer deleted while it was still provisioning', async () => {
+    const before = new Set(lb.neighbours.interfaces.keys());
+    lb.neighbours.interfaceDelayMs = 300;
+    try {
+      const [created] = (await lb.client.createLoadBalancer({ name: 'short-lived', subnets })).loadBalancers;
+      await waitUntil(() => lb.neighbours.interfaces.size > before.size);
+      await lb.client.deleteLoadBalancer({ loadBalancerArn: created?.loadBalancerArn ?? '' });
+      expect(await errorCode(lb.client.describeLoadBalancers({ names: ['short-lived'] }))).toBe(
+        'LoadBalancerNotFound',
+      );
+      await waitUntil(async () => {
+        const all = await lb.store.list('/nimbus/loadbalancing/load-balancers/');
+        return !all.items.some((kv) => kv.value.includes('short-lived'));
+      });
+      expect([...lb.neighbours.interfaces.keys()].filter((id) => !before.has(id))).toEqual([]);
+    } finally {
+      lb.neighbours.interfaceDelayMs = 0;
+    }
+  });
+
   it('keeps listeners, rules and target groups consistent', async () => {
     const front = await activeLoadBalancer('rules');
     const lbArn = front?.loadBalancerArn ?? '';

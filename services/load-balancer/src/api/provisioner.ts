@@ -25,6 +25,15 @@ export interface Provisioner {
 
 const retryDelaysMs = [200, 500, 1000, 2000, 5000];
 
+/** The interface of a load balancer in a subnet, by a client token of its own. */
+function interfaceRequest(lb: LoadBalancerRecord, subnetId: string) {
+  return {
+    subnetId,
+    description: `ELB ${lb.type === 'application' ? 'app' : 'net'}/${lb.name}/${lb.hex}`,
+    clientToken: `elb-${lb.hex}-${subnetId}`,
+  };
+}
+
 /** A refusal of the caller's request by another service (not its absence or a fault): final. */
 function isRefusal(error: unknown): error is RemoteError {
   return (
@@ -55,11 +64,7 @@ export function createProvisioner(deps: {
     for (const [index, zone] of zones.entries()) {
       let next = { ...zone };
       if (!next.networkInterfaceId || !next.privateIp) {
-        const eni = await network.createInterface(lb.accountId, {
-          subnetId: zone.subnetId,
-          description: `ELB ${lb.type === 'application' ? 'app' : 'net'}/${lb.name}/${lb.hex}`,
-          clientToken: `elb-${lb.hex}-${zone.subnetId}`,
-        });
+        const eni = await network.createInterface(lb.accountId, interfaceRequest(lb, zone.subnetId));
         next = { ...next, networkInterfaceId: eni.networkInterfaceId, privateIp: eni.privateIp };
       }
       if (lb.scheme === 'internet-facing' && !next.publicIp && next.networkInterfaceId) {
@@ -77,9 +82,13 @@ export function createProvisioner(deps: {
     const listeners = await lookups.listListeners(lb.accountId, lb.arn);
     for (const listener of listeners) await deleteListenerRecord(store, listener);
     for (const zone of lb.zones) {
-      if (!zone.networkInterfaceId) continue;
-      if (zone.publicIp) await network.releasePublicIp(lb.accountId, zone.networkInterfaceId);
-      await network.deleteInterface(lb.accountId, zone.networkInterfaceId);
+      // An interface made by a provisioning that the deletion overtook is not in the record:
+      // its client token finds it (or makes one, which goes at once).
+      const networkInterfaceId =
+        zone.networkInterfaceId ??
+        (await network.createInterface(lb.accountId, interfaceRequest(lb, zone.subnetId))).networkInterfaceId;
+      if (lb.scheme === 'internet-facing') await network.releasePublicIp(lb.accountId, networkInterfaceId);
+      await network.deleteInterface(lb.accountId, networkInterfaceId);
     }
     await lookups.loadBalancers.delete(record);
   }

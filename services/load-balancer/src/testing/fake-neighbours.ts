@@ -42,6 +42,8 @@ export interface FakeNeighbours {
   describeCalls: string[];
   /** While set, CreateNetworkInterface refuses as a full subnet does. */
   refuseInterfaces: boolean;
+  /** Milliseconds CreateNetworkInterface takes (default 0). */
+  interfaceDelayMs: number;
   /** Ingress rules by security group id (tcp, ports, CIDRs); a group not here has none. */
   securityGroupRules: Map<string, { fromPort: number; toPort: number; cidrs: string[] }[]>;
   stop(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startFakeNeighbours(octet: number, serviceToken: string): 
     interfaces,
     describeCalls,
     refuseInterfaces: false,
+    interfaceDelayMs: 0,
     securityGroupRules: new Map(),
     stop: async () => {},
   };
@@ -91,6 +94,8 @@ export async function startFakeNeighbours(octet: number, serviceToken: string): 
       };
     },
     async createNetworkInterface({ subnetId, clientToken }) {
+      if (self.interfaceDelayMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, self.interfaceDelayMs));
       if (self.refuseInterfaces) {
         throw new DomainError(
           'InsufficientFreeAddressesInSubnet',
