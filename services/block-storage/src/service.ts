@@ -25,6 +25,7 @@ import {
   createS3Client,
   createS3ManifestStore,
 } from './chunk-store/s3-chunk-backend.js';
+import { createStoreRwLock } from './chunk-store/store-rw-lock.js';
 import { createBlockStorageControllers } from './controller/lifecycle-controllers.js';
 import { registerStorageMetrics } from './metrics/storage-metrics.js';
 import { createSnapshotLifecycle } from './state/snapshot-lifecycle.js';
@@ -61,6 +62,10 @@ export function createBlockStorageServiceModule(options: BlockStorageModuleOptio
           ? createChunkStore({
               blocks: createS3BlockBackend(s3, chunkStore.location),
               manifests: createS3ManifestStore(s3, chunkStore.location),
+              // Every replica uses the bucket: freeing blocks waits for their snapshots in flight.
+              sharedLock: createStoreRwLock(context.store, {
+                name: `${chunkStore.location.bucket}/${chunkStore.location.prefix}`,
+              }),
             })
           : createChunkStore({ root: join(storageRoot, 'chunks') });
       const snapshots = createSnapshotLifecycle({

@@ -4,6 +4,7 @@ import { createFsBlockBackend } from './fs-block-backend.js';
 import { createFsManifestStore } from './fs-manifest-store.js';
 import { createHashWorkers, type HashWorkers } from './hash-workers.js';
 import type { ManifestStore } from './manifest.js';
+import type { RwLock } from './rw-lock.js';
 
 /** 1 MiB: big enough for large sequential reads and few files (1,024 per GiB), small enough that changing 1% of a volume stores about 1% new bytes. */
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
@@ -31,6 +32,12 @@ export interface ChunkStoreOptions {
   durable?: boolean;
   /** On restore, check every block's bytes against its hash. Default true. */
   verifyOnRestore?: boolean;
+  /**
+   * A lock the processes sharing these blocks and manifests all take (snapshots
+   * and restores shared, freeing blocks alone), for a store several replicas
+   * use, such as one S3 bucket. Default: none, one process owns the store.
+   */
+  sharedLock?: RwLock;
 }
 
 export interface ResolvedChunkStoreOptions {

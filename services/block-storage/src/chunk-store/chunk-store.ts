@@ -4,7 +4,7 @@ import { type CreatedSnapshot, type CreateSnapshotRequest, createSnapshot } from
 import { SnapshotNotFoundError } from './errors.js';
 import type { SnapshotManifest } from './manifest.js';
 import { type RestoreSnapshotRequest, restoreSnapshot } from './restore-snapshot.js';
-import { createRwLock } from './rw-lock.js';
+import { createRwLock, type RwLock } from './rw-lock.js';
 
 export interface GarbageCollected {
   /** Blocks no manifest referenced, now deleted. */
@@ -20,7 +20,8 @@ export interface GarbageCollected {
  * and sweep over the manifests (no reference counts to drift after a crash).
  *
  * One `ChunkStore` owns its root: two processes on one root could sweep each
- * other's blocks in flight.
+ * other's blocks in flight, unless they share a lock across them
+ * (`sharedLock`, e.g. store-rw-lock.ts on etcd).
  */
 export interface ChunkStore {
   readonly blockSize: number;
@@ -41,8 +42,16 @@ export interface ChunkStore {
 export function createChunkStore(options: ChunkStoreOptions): ChunkStore {
   const resolved = resolveChunkStoreOptions(options);
   const { blocks, manifests } = resolved;
-  // Snapshots and restores share the lock; freeing blocks takes it alone.
-  const lock = createRwLock();
+  // Snapshots and restores share the lock; freeing blocks takes it alone. Within
+  // this process first, then, for a store other processes share, across them.
+  const local = createRwLock();
+  const across = options.sharedLock;
+  const lock: RwLock = across
+    ? {
+        shared: (fn) => local.shared(() => across.shared(fn)),
+        exclusive: (fn) => local.exclusive(() => across.exclusive(fn)),
+      }
+    : local;
 
   /** Every hash some manifest references. */
   const referenced = async (): Promise<Set<string>> => {
