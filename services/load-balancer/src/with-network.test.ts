@@ -19,7 +19,7 @@ import {
   hostServiceModule,
 } from '@nimbus/runtime';
 import { openEtcdStore, type Store } from '@nimbus/store';
-import { type EtcdServer, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
+import { type EtcdServer, freePort, type NatsServer, startEtcd, startNats, waitUntil } from '@nimbus/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoadBalancerServiceModule } from './service.js';
 
@@ -140,13 +140,14 @@ describe('with the network service', () => {
     const internalZones = await addressesOf(internal?.loadBalancerArn ?? '');
     for (const z of internalZones) expect(z.ip).toBe(z.privateIp);
 
+    const publicIp = publicZones[0]?.ip ?? '';
+    const port = await freePort(publicIp);
     await elb.createListener({
       loadBalancerArn: pub?.loadBalancerArn ?? '',
-      port: 8080,
+      port,
       defaultActions: [{ type: 'forward', targetGroupArn: tgArn }],
     });
-    const publicIp = publicZones[0]?.ip ?? '';
-    await waitUntil(async () => (await fetchText(publicIp, 8080).catch(() => '')) === 'behind');
+    await waitUntil(async () => (await fetchText(publicIp, port).catch(() => '')) === 'behind');
 
     const enis = [...publicZones, ...internalZones].map((z) => z.eni);
     const before = (await network.describeNetworkInterfaces({ networkInterfaceIds: enis })).networkInterfaces;
@@ -159,6 +160,6 @@ describe('with the network service', () => {
       });
       return !left.networkInterfaces.some((n) => enis.includes(n.networkInterfaceId));
     });
-    await expect(fetchText(publicIp, 8080)).rejects.toThrow();
+    await expect(fetchText(publicIp, port)).rejects.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { errorCode, refusal } from '@nimbus/service-kit';
-import { waitUntil } from '@nimbus/testkit';
+import { freePort, waitUntil } from '@nimbus/testkit';
 import { describe, expect, it } from 'vitest';
 import { testSubnets, testVpcId } from '../testing/fake-neighbours.js';
 import { accountA, useLoadBalancerUnderTest } from '../testing/load-balancer-under-test.js';
@@ -265,12 +265,14 @@ describe('load balancers, listeners and rules', () => {
   it('keeps listeners, rules and target groups consistent', async () => {
     const front = await activeLoadBalancer('rules');
     const lbArn = front?.loadBalancerArn ?? '';
+    // A port free on its address (the listener really listens on it).
+    const port = await freePort(front?.availabilityZones[0]?.loadBalancerAddresses[0]?.ipAddress);
     const api = await httpGroup('api');
     const web = await httpGroup('web-rules');
     const [listener] = (
       await lb.client.createListener({
         loadBalancerArn: lbArn,
-        port: 8080,
+        port,
         defaultActions: [{ type: 'forward', targetGroupArn: web }],
       })
     ).listeners;
@@ -280,7 +282,7 @@ describe('load balancers, listeners and rules', () => {
       await errorCode(
         lb.client.createListener({
           loadBalancerArn: lbArn,
-          port: 8080,
+          port,
           defaultActions: [{ type: 'forward', targetGroupArn: api }],
         }),
       ),

@@ -6,9 +6,9 @@
  */
 import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
-import { connect, createServer as createTcpServer } from 'node:net';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { errorCode } from '@nimbus/service-kit';
-import { waitUntil } from '@nimbus/testkit';
+import { freePort, waitUntil } from '@nimbus/testkit';
 import { connect as connectNats } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testSubnets, testVpcId } from '../testing/fake-neighbours.js';
@@ -71,6 +71,12 @@ async function backend(name: string): Promise<Backend> {
     if (b.hold) b.held.push(answer);
     else if (b.delayMs > 0) setTimeout(answer, b.delayMs);
     else answer();
+  });
+  // An Upgrade: 101, its name and the upgrade's X-Forwarded-For, then every byte echoed back.
+  b.server.on('upgrade', (req, socket: Socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: Upgrade\r\n\r\n');
+    socket.write(`${name}|${req.headers['x-forwarded-for']}|`);
+    socket.pipe(socket);
   });
   b.server.listen(0, b.ip);
   await once(b.server, 'listening');
@@ -170,14 +176,13 @@ async function listen(loadBalancerArn: string, port: number, targetGroupArn: str
   return listener?.listenerArn ?? '';
 }
 
-let barrierPort = 8200;
 /**
  * Waits until the data plane has applied every change made before the call:
  * it follows the store in order, so once a listener created now answers,
  * everything written before it is in effect.
  */
 async function applied(loadBalancerArn: string, address: string) {
-  const port = barrierPort++;
+  const port = await freePort(address);
   const [listener] = (
     await lb.client.createListener({
       loadBalancerArn,
@@ -192,6 +197,13 @@ async function applied(loadBalancerArn: string, address: string) {
   ).listeners;
   await answering(address, port);
   await lb.client.deleteListener({ listenerArn: listener?.listenerArn ?? '' });
+}
+
+/** `count` distinct ports free on `address` now: listeners never take a fixed port. */
+async function freePorts(address: string, count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort(address));
+  return [...ports];
 }
 
 async function answering(ip: string, port: number) {
@@ -209,17 +221,18 @@ describe('the HTTP data plane', () => {
   it('spreads requests across healthy targets per algorithm, with X-Forwarded headers', async () => {
     const backends = await Promise.all(['a', 'b', 'c'].map((n) => backend(n)));
     const { arn, address } = await loadBalancer('spread');
+    const p = await freePorts(address, 6);
     const tg = await group('spread', backends);
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await allHealthy(tg, 3);
-    await answering(address, 8080);
+    await answering(address, p[0]);
     for (const b of backends) b.hits = 0;
-    for (let i = 0; i < 90; i++) expect((await get(address, 8080, '/x')).status).toBe(200);
+    for (let i = 0; i < 90; i++) expect((await get(address, p[0], '/x')).status).toBe(200);
     expect(backends.map((b) => b.hits)).toEqual([30, 30, 30]);
     const seen = backends[0]?.seen.at(-1)?.headers ?? {};
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
-    expect(seen['x-forwarded-port']).toBe('8080');
+    expect(seen['x-forwarded-port']).toBe(String(p[0]));
 
     // weighted_random: every target gets a fair share.
     await lb.client.modifyTargetGroupAttributes({
@@ -228,7 +241,7 @@ describe('the HTTP data plane', () => {
     });
     await applied(arn, address);
     for (const b of backends) b.hits = 0;
-    for (let i = 0; i < 300; i++) await get(address, 8080, '/x');
+    for (let i = 0; i < 300; i++) await get(address, p[0], '/x');
     for (const b of backends) expect(b.hits).toBeGreaterThan(50);
 
     // least_outstanding_requests: a slow target gets fewer of concurrent requests.
@@ -242,7 +255,7 @@ describe('the HTTP data plane', () => {
     for (const b of backends) b.hits = 0;
     await Promise.all(
       Array.from({ length: 6 }, async () => {
-        for (let i = 0; i < 15; i++) await get(address, 8080, '/x');
+        for (let i = 0; i < 15; i++) await get(address, p[0], '/x');
       }),
     );
     slow.delayMs = 0;
@@ -259,10 +272,11 @@ describe('the HTTP data plane', () => {
   it('stops sending to a target failing its health path within interval x threshold, and takes it back', async () => {
     const backends = await Promise.all(['d', 'e'].map((n) => backend(n)));
     const { arn, address } = await loadBalancer('health');
+    const p = await freePorts(address, 6);
     const tg = await group('health', backends);
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await allHealthy(tg, 2);
-    await answering(address, 8080);
+    await answering(address, p[0]);
     const events: { state: string; reason: string; target: { id: string } }[] = [];
     const subscription = await lb.bus.subscribe({
       durable: 'test-health-events',
@@ -286,12 +300,12 @@ describe('the HTTP data plane', () => {
     ).targetHealthDescriptions;
     expect(h?.targetHealth).toMatchObject({ state: 'unhealthy', reason: 'Target.ResponseCodeMismatch' });
     sick.hits = 0;
-    for (let i = 0; i < 20; i++) expect((await get(address, 8080, '/x')).body).toBe('e');
+    for (let i = 0; i < 20; i++) expect((await get(address, p[0], '/x')).body).toBe('e');
     expect(sick.hits).toBe(0);
 
     sick.healthStatus = 200;
     await allHealthy(tg, 2);
-    for (let i = 0; i < 10; i++) await get(address, 8080, '/x');
+    for (let i = 0; i < 10; i++) await get(address, p[0], '/x');
     expect(sick.hits).toBe(5);
     // Each transition was published.
     await waitUntil(() => events.filter((e) => e.target.id === sick.ip).length >= 2);
@@ -309,23 +323,24 @@ describe('the HTTP data plane', () => {
   it('ramps a new target up during slow start', async () => {
     const backends = await Promise.all(['m', 'n'].map((n) => backend(n)));
     const { arn, address } = await loadBalancer('slow');
+    const p = await freePorts(address, 6);
     // 30 s of slow start is 1.5 s here.
     const tg = await group('slow', backends, { 'slow_start.duration_seconds': '30' });
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await allHealthy(tg, 2);
-    await answering(address, 8080);
+    await answering(address, p[0]);
     const late = await backend('late');
     await lb.client.registerTargets({ targetGroupArn: tg, targets: [{ id: late.ip, port: late.port }] });
     await allHealthy(tg, 3);
     const healthyAt = Date.now();
-    for (let i = 0; i < 60; i++) await get(address, 8080, '/x');
+    for (let i = 0; i < 60; i++) await get(address, p[0], '/x');
     const early = late.hits;
     // Under a fair share (20 of 60) while it ramps up.
     expect(Date.now() - healthyAt).toBeLessThan(1500);
     expect(early).toBeLessThan(12);
     await waitUntil(() => Date.now() - healthyAt > 1600);
     late.hits = 0;
-    for (let i = 0; i < 60; i++) await get(address, 8080, '/x');
+    for (let i = 0; i < 60; i++) await get(address, p[0], '/x');
     expect(late.hits).toBe(20);
   });
 
@@ -333,20 +348,21 @@ describe('the HTTP data plane', () => {
     const backends = await Promise.all(['f', 'g'].map((n) => backend(n)));
     for (const b of backends) b.healthStatus = 503;
     const { arn, address } = await loadBalancer('open');
+    const p = await freePorts(address, 6);
     const tg = await group('open', backends);
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await waitUntil(async () => (await states(tg)).every((s) => s.endsWith('=unhealthy')));
-    await answering(address, 8080);
+    await answering(address, p[0]);
     const bodies = new Set<string>();
-    for (let i = 0; i < 10; i++) bodies.add((await get(address, 8080, '/x')).body);
+    for (let i = 0; i < 10; i++) bodies.add((await get(address, p[0], '/x')).body);
     expect([...bodies].sort()).toEqual(['f', 'g']);
-    expect((await get(address, 8080, '/crash')).status).toBe(502);
+    expect((await get(address, p[0], '/crash')).status).toBe(502);
 
     const empty = await group('empty', []);
-    await listen(arn, 8081, empty);
+    await listen(arn, p[1], empty);
     await waitUntil(async () => {
       try {
-        return (await get(address, 8081, '/')).status === 503;
+        return (await get(address, p[1], '/')).status === 503;
       } catch {
         return false;
       }
@@ -357,22 +373,22 @@ describe('the HTTP data plane', () => {
     // A port nobody listens on: unhealthy with Target.FailedHealthChecks, and the balancer carries on.
     const nobody = await group('nobody', []);
     await lb.client.registerTargets({ targetGroupArn: nobody, targets: [{ id: '127.122.9.200', port: 9 }] });
-    await listen(arn, 8082, nobody);
+    await listen(arn, p[2], nobody);
     await waitUntil(async () => {
       const [h] = (await lb.client.describeTargetHealth({ targetGroupArn: nobody })).targetHealthDescriptions;
       return h?.targetHealth?.reason === 'Target.FailedHealthChecks';
     });
-    expect((await get(address, 8082, '/')).status).toBe(502);
+    expect((await get(address, p[2], '/')).status).toBe(502);
 
     // A target silent past the idle timeout (60 s, 3 s here): 504.
     const stalled = await backend('stalled');
     const stalledGroup = await group('stalled', [stalled]);
-    await listen(arn, 8084, stalledGroup);
+    await listen(arn, p[4], stalledGroup);
     await allHealthy(stalledGroup, 1);
-    await answering(address, 8084);
+    await answering(address, p[4]);
     stalled.hold = true;
     const started = Date.now();
-    const late = await get(address, 8084, '/x');
+    const late = await get(address, p[4], '/x');
     expect(late.status).toBe(504);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
 
@@ -380,7 +396,7 @@ describe('the HTTP data plane', () => {
     const silent = await backend('silent');
     silent.healthStatus = 0;
     const slow = await group('silent', [silent]);
-    await listen(arn, 8083, slow);
+    await listen(arn, p[3], slow);
     await waitUntil(async () => {
       const [h] = (await lb.client.describeTargetHealth({ targetGroupArn: slow })).targetHealthDescriptions;
       return h?.targetHealth?.state === 'unhealthy' && h.targetHealth.reason === 'Target.Timeout';
@@ -390,13 +406,14 @@ describe('the HTTP data plane', () => {
   it('lets in-flight requests of a deregistered target finish while new ones go elsewhere', async () => {
     const backends = await Promise.all(['h', 'i'].map((n) => backend(n)));
     const { arn, address } = await loadBalancer('drain');
+    const p = await freePorts(address, 6);
     const tg = await group('drain', backends);
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await allHealthy(tg, 2);
-    await answering(address, 8080);
+    await answering(address, p[0]);
     const leaving = backends[0] as Backend;
     leaving.hold = true;
-    const inFlight = [get(address, 8080, '/slow'), get(address, 8080, '/slow')];
+    const inFlight = [get(address, p[0], '/slow'), get(address, p[0], '/slow')];
     await waitUntil(() => leaving.held.length === 1);
     await lb.client.deregisterTargets({
       targetGroupArn: tg,
@@ -404,7 +421,7 @@ describe('the HTTP data plane', () => {
     });
     await waitUntil(async () => (await states(tg)).includes(`${leaving.ip}=draining`));
     await applied(arn, address);
-    for (let i = 0; i < 6; i++) expect((await get(address, 8080, '/x')).body).toBe('i');
+    for (let i = 0; i < 6; i++) expect((await get(address, p[0], '/x')).body).toBe('i');
     leaving.hold = false;
     for (const answer of leaving.held.splice(0)) answer();
     const answers = await Promise.all(inFlight);
@@ -424,12 +441,13 @@ describe('the HTTP data plane', () => {
   it('routes by path and host, redirects and answers fixed responses, applied without restarting the listener', async () => {
     const [web, api] = await Promise.all(['web', 'api'].map((n) => backend(n)));
     const { arn, address } = await loadBalancer('rules');
+    const p = await freePorts(address, 6);
     const webGroup = await group('web', [web as Backend]);
     const apiGroup = await group('api', [api as Backend]);
-    const listenerArn = await listen(arn, 8080, webGroup);
+    const listenerArn = await listen(arn, p[0], webGroup);
     await allHealthy(webGroup, 1);
-    await answering(address, 8080);
-    const keptAlive = request({ host: address, port: 8080, path: '/' });
+    await answering(address, p[0]);
+    const keptAlive = request({ host: address, port: p[0], path: '/' });
     keptAlive.end();
     await lb.client.createRule({
       listenerArn,
@@ -467,14 +485,38 @@ describe('the HTTP data plane', () => {
       ],
     });
     await allHealthy(apiGroup, 1);
-    await waitUntil(async () => (await get(address, 8080, '/api/v1')).body === 'api');
-    expect((await get(address, 8080, '/web')).body).toBe('web');
-    expect((await get(address, 8080, '/API/v1')).body).toBe('web');
-    const teapot = await get(address, 8080, '/web', 'shop.example.COM');
+    await waitUntil(async () => (await get(address, p[0], '/api/v1')).body === 'api');
+    expect((await get(address, p[0], '/web')).body).toBe('web');
+    expect((await get(address, p[0], '/API/v1')).body).toBe('web');
+    const teapot = await get(address, p[0], '/web', 'shop.example.COM');
     expect([teapot.status, teapot.body]).toEqual([418, 'teapot']);
-    const moved = await get(address, 8080, '/old/a?x=1', 'site.test');
+    const moved = await get(address, p[0], '/old/a?x=1', 'site.test');
     expect(moved.status).toBe(301);
-    expect(moved.headers.location).toBe('http://site.test:8080/new/old/a?x=1');
+    expect(moved.headers.location).toBe(`http://site.test:${p[0]}/new/old/a?x=1`);
+    // An Upgrade (WebSockets) goes through, routed by the rules.
+    const upgraded = await new Promise<string>((resolve, reject) => {
+      const req = request({
+        host: address,
+        port: p[0],
+        path: '/api/ws',
+        headers: { connection: 'Upgrade', upgrade: 'echo' },
+      });
+      req.on('upgrade', (_res, socket, head) => {
+        let got = head.toString();
+        socket.on('data', (chunk) => {
+          got += chunk;
+          if (got.endsWith('hello')) {
+            socket.destroy();
+            resolve(got);
+          }
+        });
+        socket.write('hello');
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(upgraded).toBe('api|127.0.0.1|hello');
+
     // A weighted forward: a group of weight 0 gets nothing.
     await lb.client.modifyListener({
       listenerArn,
@@ -490,18 +532,18 @@ describe('the HTTP data plane', () => {
         },
       ],
     });
-    await waitUntil(async () => (await get(address, 8080, '/web')).body === 'api');
-    for (let i = 0; i < 20; i++) expect((await get(address, 8080, '/web')).body).toBe('api');
+    await waitUntil(async () => (await get(address, p[0], '/web')).body === 'api');
+    for (let i = 0; i < 20; i++) expect((await get(address, p[0], '/web')).body).toBe('api');
     expect(await errorCode(lb.client.modifyListener({ listenerArn, port: 0, protocol: 'TCP' }))).toBe(
       'UnsupportedProtocol',
     );
 
     // A new port: the listener moves, with its rules.
-    await lb.client.modifyListener({ listenerArn, port: 8090 });
+    await lb.client.modifyListener({ listenerArn, port: p[5] });
     await waitUntil(
-      async () => (await get(address, 8090, '/old/x').catch(() => ({ status: 0 }))).status === 301,
+      async () => (await get(address, p[5], '/old/x').catch(() => ({ status: 0 }))).status === 301,
     );
-    await expect(get(address, 8080, '/')).rejects.toThrow();
+    await expect(get(address, p[0], '/')).rejects.toThrow();
   });
 });
 
@@ -509,9 +551,6 @@ describe('security groups', () => {
   it("lets in only the clients an application load balancer's security groups allow, following rule changes", async () => {
     const web = await backend('guarded');
     const group0 = 'sg-0c0000000000000c1';
-    lb.neighbours.securityGroupRules.set(group0, [
-      { fromPort: 8080, toPort: 8080, cidrs: ['127.122.50.0/24'] },
-    ]);
     const [created] = (
       await lb.client.createLoadBalancer({ name: 'guarded', subnets, securityGroups: [group0] })
     ).loadBalancers;
@@ -522,14 +561,18 @@ describe('security groups', () => {
       address = found?.availabilityZones[0]?.loadBalancerAddresses[0]?.ipAddress ?? '';
       return found?.state?.code === 'active';
     });
+    const p = await freePorts(address, 1);
+    lb.neighbours.securityGroupRules.set(group0, [
+      { fromPort: p[0], toPort: p[0], cidrs: ['127.122.50.0/24'] },
+    ]);
     const tg = await group('guarded', [web]);
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await allHealthy(tg, 1);
-    const from = (source: string) => get(address, 8080, '/', undefined, source).catch(() => ({ status: 0 }));
+    const from = (source: string) => get(address, p[0], '/', undefined, source).catch(() => ({ status: 0 }));
     await waitUntil(async () => (await from('127.122.50.7')).status === 200);
     expect((await from('127.122.51.7')).status).toBe(0);
     lb.neighbours.securityGroupRules.set(group0, [
-      { fromPort: 8000, toPort: 8100, cidrs: ['127.122.51.0/24'] },
+      { fromPort: p[0] - 5, toPort: p[0] + 5, cidrs: ['127.122.51.0/24'] },
     ]);
     await waitUntil(async () => (await from('127.122.51.7')).status === 200);
     expect((await from('127.122.50.7')).status).toBe(0);
@@ -540,16 +583,17 @@ describe('traffic samples', () => {
   it('publishes per-group and per-target figures on nimbus.metrics.load-balancer', async () => {
     const backends = await Promise.all(['k', 'l'].map((n) => backend(n)));
     const { arn, address } = await loadBalancer('samples');
+    const p = await freePorts(address, 6);
     const tg = await group('samples', backends);
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await allHealthy(tg, 2);
-    await answering(address, 8080);
+    await answering(address, p[0]);
     const nc = await connectNats({ servers: lb.natsEndpoint });
     try {
       const subscription = nc.subscribe('nimbus.metrics.load-balancer');
       let stop = false;
       const traffic = (async () => {
-        while (!stop) await get(address, 8080, '/x');
+        while (!stop) await get(address, p[0], '/x');
       })();
       type Sample = {
         targetGroups: { targetGroupArn: string; metrics: Record<string, number>; targets: unknown[] }[];
@@ -576,15 +620,16 @@ describe('restarts and network load balancers', () => {
   it('restores listeners after a restart, with targets back in initial until probes answer', async () => {
     const backends = await Promise.all(['j'].map((n) => backend(n)));
     const { arn, address } = await loadBalancer('restart');
+    const p = await freePorts(address, 6);
     const tg = await group('restart', backends);
-    await listen(arn, 8080, tg);
+    await listen(arn, p[0], tg);
     await allHealthy(tg, 1);
     await lb.restart();
     const first = await states(tg);
     expect(first).toEqual([`${backends[0]?.ip}=initial`]);
     await allHealthy(tg, 1);
-    await answering(address, 8080);
-    expect((await get(address, 8080, '/')).body).toBe('j');
+    await answering(address, p[0]);
+    expect((await get(address, p[0], '/')).body).toBe('j');
   });
 
   it('carries TCP connections for a network load balancer', async () => {
@@ -597,6 +642,7 @@ describe('restarts and network load balancers', () => {
       }),
     );
     const { arn, address } = await loadBalancer('tcp', 'network');
+    const p = await freePorts(address, 6);
     const [created] = (
       await lb.client.createTargetGroup({
         name: 'tcp',
@@ -616,12 +662,12 @@ describe('restarts and network load balancers', () => {
     });
     await lb.client.createListener({
       loadBalancerArn: arn,
-      port: 7007,
+      port: p[0],
       defaultActions: [{ type: 'forward', targetGroupArn: tg }],
     });
     await allHealthy(tg, 2);
     const echo = async (text: string) => {
-      const socket = connect({ host: address, port: 7007 });
+      const socket = connect({ host: address, port: p[0] });
       await once(socket, 'connect');
       socket.end(text);
       let got = '';

@@ -7,6 +7,8 @@
  * after that cuts the client connection, as the response cannot be finished.
  */
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ActionSpec } from '../domain/actions.js';
 import { actionFor, type CompiledListener, chooseTargetGroup } from './compiled-listener.js';
 import type { TargetGroupRuntime } from './target-group-runtime.js';
@@ -192,6 +194,93 @@ function forward(
   req.pipe(outbound);
 }
 
+/**
+ * An Upgrade request (WebSockets): routed by the rules as any request, then
+ * the request goes to the target as it came (with X-Forwarded headers) and
+ * the two connections are spliced until either closes; the target's 101 (or
+ * refusal) reaches the client unchanged. It counts as in flight while open.
+ */
+function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, routing: HttpRouting): void {
+  const refuse = (status: number, text: string) => {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+  };
+  const listener = routing.listener();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const action = listener
+    ? actionFor(listener, {
+        path: q === -1 ? url : url.slice(0, q),
+        host: (req.headers.host ?? '').replace(/:\d+$/, ''),
+      })
+    : undefined;
+  const arn = action?.type === 'forward' ? chooseTargetGroup(action) : undefined;
+  const group = arn === undefined ? undefined : routing.targetGroup(arn);
+  if (!listener || !action || action.type !== 'forward' || !group) {
+    refuse(
+      action && action.type !== 'forward' ? 400 : 503,
+      action && action.type !== 'forward' ? 'Bad Request' : 'Service Temporarily Unavailable',
+    );
+    return;
+  }
+  group.counters.current().requestCount++;
+  const target = group.pick();
+  if (!target) {
+    group.counters.current().elb5xx++;
+    refuse(503, 'Service Temporarily Unavailable');
+    return;
+  }
+  const client = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  const lines = [`${req.method} ${url} HTTP/1.1`];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    if (!forwardedHeaders.has(name.toLowerCase())) lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
+  }
+  lines.push(
+    `x-forwarded-for: ${prior ? `${prior}, ${client}` : client}`,
+    'x-forwarded-proto: http',
+    `x-forwarded-port: ${listener.port}`,
+  );
+  target.inFlight++;
+  target.counters.current().requestCount++;
+  const upstream = connect({ host: target.ip, port: target.port, noDelay: true });
+  const handle = {
+    destroy() {
+      upstream.destroy();
+      socket.destroy();
+    },
+  };
+  target.open.add(handle);
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    target.inFlight--;
+    target.open.delete(handle);
+    upstream.destroy();
+    socket.destroy();
+    group.released(target);
+  };
+  let connected = false;
+  upstream.once('connect', () => {
+    connected = true;
+    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.on('error', () => {
+    if (!connected) {
+      group.counters.current().elb5xx++;
+      if (socket.writable) refuse(502, 'Bad Gateway');
+    }
+    finish();
+  });
+  socket.on('error', finish);
+  upstream.on('close', finish);
+  socket.on('close', finish);
+}
+
 export function createHttpListenerServer(routing: HttpRouting): Server {
   const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, noDelay: true }, (req, res) => {
     const listener = routing.listener();
@@ -231,6 +320,9 @@ export function createHttpListenerServer(routing: HttpRouting): Server {
       }
     }
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    upgrade(req, socket, head, routing),
+  );
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
