@@ -1,2 +1,2 @@
-/** The autoscaler service: launch templates and auto scaling groups (see README). */
-export const autoscalerServiceName = 'autoscaler';
+export { type AutoscalerSettings, autoscalerConfigSpec } from './autoscaler-config.js';
+export { type AutoscalerModuleOptions, createAutoscalerServiceModule, serviceModule } from './service.js';

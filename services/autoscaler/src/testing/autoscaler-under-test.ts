@@ -1,0 +1,149 @@
+/**
+ * The autoscaler as its tests meet it: hosted on compute's test stack (real
+ * etcd and NATS, the real network, block-storage, image and compute services,
+ * test workers in nimbus-1a and nimbus-1b), reached over gRPC as account A.
+ * It can be stopped and started again on the same store, as a process
+ * restart does, with options (a compute wrapper) of the test's choosing.
+ *
+ *   const asg = useAutoscalerUnderTest();
+ *   const lt = await asg.launchTemplate();
+ *   await asg.client.createAutoScalingGroup({ ... });
+ */
+import { randomUUID } from 'node:crypto';
+import { AutoScalingService } from '@nimbus/api/gen/nimbus/autoscaling/v1/auto_scaling_service_pb';
+import type { Instance } from '@nimbus/api/gen/nimbus/compute/v1/instance_pb';
+import { type ComputeStack, startComputeStack } from '@nimbus/compute/testing';
+import {
+  type Client,
+  createClient,
+  createLogger,
+  type HostedService,
+  hostServiceModule,
+} from '@nimbus/runtime';
+import type { LevelWithSilent } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
+import { groupNameTag } from '../domain/launch-request.js';
+import { type AutoscalerModuleOptions, createAutoscalerServiceModule } from '../service.js';
+
+export type TestWorker = Awaited<ReturnType<ComputeStack['worker']>>;
+
+export interface AutoscalerUnderTest {
+  client: Client<typeof AutoScalingService>;
+  compute: ComputeStack;
+  /** The test workers by name (worker-a in nimbus-1a, worker-b in nimbus-1b). */
+  workers: ReadonlyMap<string, TestWorker>;
+  /** A launch template of account A on the test image; returns its id. */
+  launchTemplate(): Promise<string>;
+  /** Instances of a group as compute has them (by the group's tag), terminated ones left out. */
+  groupInstances(groupName: string): Promise<Instance[]>;
+  stopAutoscaler(): Promise<void>;
+  startAutoscaler(options?: AutoscalerModuleOptions): Promise<void>;
+}
+
+export async function startAutoscalerStack(): Promise<AutoscalerUnderTest & { stop(): Promise<void> }> {
+  const compute = await startComputeStack();
+  let hosted: HostedService | undefined;
+  let client: Client<typeof AutoScalingService> | undefined;
+  let template: string | undefined;
+  const workers = new Map<string, TestWorker>();
+  try {
+    workers.set('worker-a', await compute.worker({ workerName: 'worker-a', zone: 'nimbus-1a' }));
+    workers.set('worker-b', await compute.worker({ workerName: 'worker-b', zone: 'nimbus-1b' }));
+  } catch (error) {
+    await compute.stop();
+    throw error;
+  }
+  const startAutoscaler = async (options: AutoscalerModuleOptions = {}) => {
+    hosted = await hostServiceModule(createAutoscalerServiceModule(options), {
+      store: compute.store,
+      bus: compute.bus,
+      logger: createLogger({
+        service: 'autoscaler',
+        level: (process.env.NIMBUS_TEST_LOG as LevelWithSilent | undefined) ?? 'silent',
+      }),
+      env: {
+        NIMBUS_AUTH_TOKENS: 'token-a=111111111111,token-b=222222222222',
+        NIMBUS_SERVICE_TOKEN: compute.serviceToken,
+        NIMBUS_ENDPOINTS: JSON.stringify({ compute: compute.address }),
+        NIMBUS_SHUTDOWN_GRACE: '200ms',
+        NIMBUS_AUTOSCALER_ACTIVE_POLL: '200ms',
+        NIMBUS_AUTOSCALER_HEALTH_POLL: '500ms',
+        NIMBUS_AUTOSCALER_LAUNCH_RETRY: '1s',
+        NIMBUS_METRICS_LISTEN: 'off',
+      },
+    });
+    client?.close();
+    client = createClient(AutoScalingService, hosted.address, { token: 'token-a' });
+  };
+  const stopAutoscaler = async () => {
+    await hosted?.stop();
+    hosted = undefined;
+  };
+  await startAutoscaler();
+  const current = () => {
+    if (!client) throw new Error('the autoscaler is not running');
+    return client;
+  };
+  return {
+    get client() {
+      return current();
+    },
+    compute,
+    workers,
+    async launchTemplate(): Promise<string> {
+      if (template) return template;
+      const imageId = await compute.image();
+      const { launchTemplate } = await current().createLaunchTemplate({
+        launchTemplateName: `web-${randomUUID().slice(0, 8)}`,
+        launchTemplateData: { imageId, instanceType: 't3.micro' },
+      });
+      template = launchTemplate?.launchTemplateId ?? '';
+      return template;
+    },
+    async groupInstances(groupName) {
+      const { reservations } = await compute.client.describeInstances({
+        filters: [{ name: `tag:${groupNameTag}`, values: [groupName] }],
+      });
+      return reservations
+        .flatMap((r) => r.instances)
+        .filter((i) => i.state?.name !== 'terminated' && i.state?.name !== 'shutting-down');
+    },
+    stopAutoscaler,
+    startAutoscaler,
+    async stop() {
+      client?.close();
+      await stopAutoscaler();
+      await compute.stop();
+    },
+  };
+}
+
+/** The usual start of a test file: the stack runs for the file's tests. */
+export function useAutoscalerUnderTest(): AutoscalerUnderTest {
+  let stack: Awaited<ReturnType<typeof startAutoscalerStack>> | undefined;
+  beforeAll(async () => {
+    stack = await startAutoscalerStack();
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+  const running = () => {
+    if (!stack) throw new Error('the autoscaler runs only inside the tests of its file');
+    return stack;
+  };
+  return {
+    get client() {
+      return running().client;
+    },
+    get compute() {
+      return running().compute;
+    },
+    get workers() {
+      return running().workers;
+    },
+    launchTemplate: () => running().launchTemplate(),
+    groupInstances: (name) => running().groupInstances(name),
+    stopAutoscaler: () => running().stopAutoscaler(),
+    startAutoscaler: (options) => running().startAutoscaler(options),
+  };
+}
