@@ -226,7 +226,7 @@ async function failover(): Promise<{ ours: number; haproxy: number }> {
   const loop = async (side: 'ours' | 'haproxy') => {
     const host = proxyIps[side];
     const port = proxies.ports[side];
-    while (performance.now() - killedAt < 9000) {
+    while (performance.now() - killedAt < 7000) {
       const status = await getStatus(host, port);
       if (status !== 200) lastFailure[side] = performance.now() - killedAt;
       await new Promise((r) => setTimeout(r, 5));
