@@ -84,4 +84,33 @@ describe('compute killed mid-launch', () => {
       interfacesBefore,
     );
   }, 90_000);
+
+  it('terminates an instance whose attachments compute died before recording, leaving nothing', async () => {
+    const volumesBefore = (await compute.storage.describeVolumes({})).volumes.length;
+    const interfacesBefore = (await compute.network.describeNetworkInterfaces({})).networkInterfaces.length;
+    const run = await compute.client.runInstances({
+      imageId,
+      minCount: 1,
+      maxCount: 1,
+      placement: { availabilityZone: 'nimbus-1a' },
+    });
+    const id = run.instances[0]?.instanceId ?? '';
+    await waitUntil(async () => (await stateOf(id)) === 'running', { timeoutMs: 20_000 });
+    const records = createRecords<InstanceRecord>(compute.store);
+    const record = await records.get(computeKeys.instance(accountA, id));
+    if (!record) throw new Error('no record');
+    expect(record.value.attachmentId).not.toBe('');
+    const unrecorded = {
+      ...record.value,
+      attachmentId: '',
+      volumes: record.value.volumes.map((v) => ({ ...v, attached: false })),
+    };
+    expect(await records.update(record, unrecorded)).toBe(true);
+    await compute.client.terminateInstances({ instanceIds: [id] });
+    await waitUntil(async () => (await stateOf(id)) === 'terminated', { timeoutMs: 20_000 });
+    expect((await compute.storage.describeVolumes({})).volumes.length).toBe(volumesBefore);
+    expect((await compute.network.describeNetworkInterfaces({})).networkInterfaces.length).toBe(
+      interfacesBefore,
+    );
+  }, 40_000);
 });

@@ -12,6 +12,7 @@ import type { Peers } from '../api/api-deps.js';
 import type { Capacity } from '../state/capacity.js';
 import type { InstanceRecord } from '../state/instance-records.js';
 import type { InstanceStore } from '../state/instance-store.js';
+import { isRefusalCode } from '../state/remote-refusals.js';
 import { interfaceRequest, volumeRequest } from './launch-steps.js';
 
 const gone = (error: unknown) => isRemoteError(error) && error.code.endsWith('.NotFound');
@@ -68,8 +69,21 @@ export async function cleanUpInstance(
     await write((c) => ({ ...c, attachmentId: '' }));
   }
   if (r().networkInterfaceId !== '' && r().interfaceDeleteOnTermination) {
+    const networkInterfaceId = r().networkInterfaceId;
+    const remove = () => peers.network.deleteNetworkInterface({ networkInterfaceId }, { accountId });
     await ignoringNotFound(
-      peers.network.deleteNetworkInterface({ networkInterfaceId: r().networkInterfaceId }, { accountId }),
+      remove().catch(async (error: unknown) => {
+        if (!isRefusalCode(error, 'InvalidNetworkInterface.InUse')) throw error;
+        // Attached by a launch that died before recording it: detach, then delete.
+        const { networkInterfaces } = await peers.network.describeNetworkInterfaces(
+          { networkInterfaceIds: [networkInterfaceId] },
+          { accountId },
+        );
+        const attachmentId = networkInterfaces[0]?.attachment?.attachmentId;
+        if (attachmentId)
+          await peers.network.detachNetworkInterface({ attachmentId, force: true }, { accountId });
+        await remove();
+      }),
     );
     await write((c) => ({ ...c, networkInterfaceId: '' }));
   }
@@ -104,7 +118,18 @@ export async function cleanUpInstance(
       volumeId = made?.volume?.volumeId ?? '';
     }
     if (volumeId === '' || volume.deleted) continue;
-    await ignoringNotFound(peers.storage.deleteVolume({ volumeId }, { accountId }));
+    const remove = () => peers.storage.deleteVolume({ volumeId }, { accountId });
+    await ignoringNotFound(
+      remove().catch(async (error: unknown) => {
+        if (!isRefusalCode(error, 'VolumeInUse')) throw error;
+        // Attached by a launch that died before recording it: detach, then delete.
+        await peers.storage.detachVolume(
+          { volumeId, instanceId: r().instanceId, force: true },
+          { accountId },
+        );
+        await remove();
+      }),
+    );
     await write((c) => ({
       ...c,
       volumes: c.volumes.map((v) =>
