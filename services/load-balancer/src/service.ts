@@ -115,6 +115,7 @@ export function createLoadBalancerServiceModule(options: LoadBalancerModuleOptio
             logger: context.logger,
             now,
             signal,
+            ...(dataPlane ? { onInstanceState: dataPlane.noteInstanceState } : {}),
           });
           if (!dataPlane) return;
           await Promise.all([

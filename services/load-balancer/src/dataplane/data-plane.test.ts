@@ -12,7 +12,7 @@ import { freePort, waitUntil } from '@nimbus/testkit';
 import { connect as connectNats } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testSubnets, testVpcId } from '../testing/fake-neighbours.js';
-import { useLoadBalancerUnderTest } from '../testing/load-balancer-under-test.js';
+import { accountA, useLoadBalancerUnderTest } from '../testing/load-balancer-under-test.js';
 
 const timeScale = 0.05;
 const lb = useLoadBalancerUnderTest({ octet: 122, timeScale, samplePeriodMs: 500, ingressRefreshMs: 200 });
@@ -544,6 +544,65 @@ describe('the HTTP data plane', () => {
       async () => (await get(address, p[5], '/old/x').catch(() => ({ status: 0 }))).status === 301,
     );
     await expect(get(address, p[0], '/')).rejects.toThrow();
+  });
+});
+
+describe('instance targets', () => {
+  it('takes a stopped instance out of traffic (unused, Target.InvalidState) and back when it runs', async () => {
+    const backends = await Promise.all(['o', 'q'].map((n) => backend(n)));
+    const ids = ['i-0c0000000000000a1', 'i-0c0000000000000a2'];
+    for (const [i, b] of backends.entries()) {
+      const instanceId = ids[i] as string;
+      lb.neighbours.instances.set(instanceId, { instanceId, state: 'running', privateIp: b.ip });
+    }
+    const { arn, address } = await loadBalancer('instances');
+    const p = await freePorts(address, 1);
+    const [created] = (
+      await lb.client.createTargetGroup({
+        name: 'instances',
+        protocol: 'HTTP',
+        port: 80,
+        vpcId: testVpcId,
+        healthCheckPath: '/health',
+        healthCheckIntervalSeconds: 5,
+        healthCheckTimeoutSeconds: 2,
+        healthyThresholdCount: 2,
+      })
+    ).targetGroups;
+    const tg = created?.targetGroupArn ?? '';
+    await lb.client.registerTargets({
+      targetGroupArn: tg,
+      targets: backends.map((b, i) => ({ id: ids[i] as string, port: b.port })),
+    });
+    await listen(arn, p[0], tg);
+    await allHealthy(tg, 2);
+    await answering(address, p[0]);
+    const state = (id: string, currentState: string) =>
+      lb.bus.publish({
+        subject: 'nimbus.compute.instance.state-changed',
+        accountId: accountA,
+        resourceId: id,
+        detailJson: JSON.stringify({ currentState }),
+      });
+    await state(ids[0] as string, 'stopped');
+    await waitUntil(async () => {
+      const [h] = (
+        await lb.client.describeTargetHealth({
+          targetGroupArn: tg,
+          targets: [{ id: ids[0], port: backends[0]?.port }],
+        })
+      ).targetHealthDescriptions;
+      return h?.targetHealth?.state === 'unused' && h.targetHealth.reason === 'Target.InvalidState';
+    });
+    for (let i = 0; i < 6; i++) expect((await get(address, p[0], '/x')).body).toBe('q');
+    await state(ids[1] as string, 'stopping');
+    await waitUntil(async () => (await get(address, p[0], '/x')).status === 503);
+    await state(ids[0] as string, 'running');
+    await state(ids[1] as string, 'running');
+    await waitUntil(async () => (await states(tg)).every((s) => s.endsWith('=healthy')));
+    const bodies = new Set<string>();
+    for (let i = 0; i < 6; i++) bodies.add((await get(address, p[0], '/x')).body);
+    expect([...bodies].sort()).toEqual(['o', 'q']);
   });
 });
 

@@ -67,6 +67,8 @@ export interface DataPlane extends TrafficView {
   ready(): Promise<void>;
   /** The target groups in use and their figures over the last `periodSeconds` (for samples). */
   windows(periodSeconds: number): { group: TargetGroupRecord; window: TrafficWindow }[];
+  /** An instance entered `state` (compute's event): stopped and stopping instances get no traffic. */
+  noteInstanceState(accountId: string, instanceId: string, state: string): void;
   /** host:port of every listening socket, for tests and logs. */
   listening(): string[];
   close(): Promise<void>;
@@ -149,9 +151,12 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     }
   }
 
+  const stoppedInstances = new Set<string>();
   const runtimeOptions = {
     now,
     timeScale,
+    instanceStopped: (accountId: string, instanceId: string) =>
+      stoppedInstances.has(`${accountId}/${instanceId}`),
     onTransition: publishTransition,
     onDrained: (group: TargetGroupRecord, target: TargetRecord) => void removeDrained(group, target),
   };
@@ -332,6 +337,14 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       await running;
     },
     ready: () => readyPromise,
+    noteInstanceState(accountId, instanceId, state) {
+      const key = `${accountId}/${instanceId}`;
+      const stopped = state === 'stopping' || state === 'stopped';
+      if (stopped === stoppedInstances.has(key)) return;
+      if (stopped) stoppedInstances.add(key);
+      else stoppedInstances.delete(key);
+      for (const runtime of groups.values()) if (runtime.record.accountId === accountId) runtime.invalidate();
+    },
     windows(periodSeconds) {
       return [...groups.values()]
         .filter((g) => g.inUse)

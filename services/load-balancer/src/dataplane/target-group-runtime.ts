@@ -22,6 +22,8 @@ export interface TargetGroupRuntimeOptions {
   onTransition(group: TargetGroupRecord, target: TargetRecord, transition: HealthTransition): void;
   /** A draining target is done (no requests left, or the delay ran out): take it out of the record. */
   onDrained(group: TargetGroupRecord, target: TargetRecord): void;
+  /** Whether an instance target's instance is stopped (or stopping): it gets no traffic and shows `unused`. */
+  instanceStopped?: (accountId: string, instanceId: string) => boolean;
   /** Runs a probe; tests may count them. */
   probe?: (spec: Parameters<typeof probe>[0]) => Promise<ProbeOutcome>;
 }
@@ -150,8 +152,18 @@ export class TargetGroupRuntime {
     return this.#routable;
   }
 
+  /** Forgets routable() after a change outside the record (an instance stopped or started). */
+  invalidate(): void {
+    this.#routable = undefined;
+  }
+
+  #stopped(target: { id: string }): boolean {
+    if (this.record.targetType !== 'instance') return false;
+    return this.#options.instanceStopped?.(this.record.accountId, target.id) ?? false;
+  }
+
   #computeRoutable(): TargetRuntime[] {
-    const live = [...this.targets.values()].filter((t) => !t.draining);
+    const live = [...this.targets.values()].filter((t) => !t.draining && !this.#stopped(t.record));
     if (!this.record.healthCheck.enabled) return live;
     const healthy = live.filter((t) => t.state === 'healthy');
     return healthy.length > 0 ? healthy : live;
@@ -242,6 +254,13 @@ export class TargetGroupRuntime {
         state: 'unused',
         reason: 'Target.NotInUse',
         description: 'Target group is not configured to receive traffic from the load balancer',
+      };
+    }
+    if (this.#stopped(target)) {
+      return {
+        state: 'unused',
+        reason: 'Target.InvalidState',
+        description: 'Target is in the stopped state',
       };
     }
     if (!this.record.healthCheck.enabled) {

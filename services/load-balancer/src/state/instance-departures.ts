@@ -4,6 +4,8 @@
  * terminated, the instance's targets in the owner's instance target groups
  * are deregistered, with the same draining as DeregisterTargets. The event is
  * only a trigger: compute is asked whether the instance is really going.
+ * Every state change is also handed on, so that the data plane can take a
+ * stopped instance out of traffic (`unused`, Target.InvalidState).
  */
 import type { EventBus, Subscription } from '@nimbus/events';
 import { createRecords } from '@nimbus/service-kit';
@@ -54,6 +56,8 @@ export async function followInstanceDepartures(options: {
   logger: Logger;
   now: () => number;
   signal: AbortSignal;
+  /** Every state an instance enters (the data plane takes stopped instances out of traffic). */
+  onInstanceState?: (accountId: string, instanceId: string, state: string) => void;
 }): Promise<Subscription> {
   const { store, bus, compute, logger, now } = options;
   return bus.subscribe({
@@ -62,6 +66,9 @@ export async function followInstanceDepartures(options: {
     signal: options.signal,
     async handler({ event }) {
       const detail = JSON.parse(event.detailJson || '{}') as { currentState?: string };
+      if (event.accountId && event.resourceId && detail.currentState) {
+        options.onInstanceState?.(event.accountId, event.resourceId, detail.currentState);
+      }
       if (!leaving.has(detail.currentState ?? '') || !event.accountId || !event.resourceId) return;
       let gone = true;
       try {
