@@ -63,6 +63,14 @@ async function backend(name: string): Promise<Backend> {
     }
     b.hits++;
     b.seen.push({ path: req.url ?? '', headers: req.headers });
+    if (req.url === '/echo') {
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+      });
+      req.on('end', () => res.writeHead(200).end(`${b.name}:${size}`));
+      return;
+    }
     if (req.url === '/crash') {
       req.socket.destroy();
       return;
@@ -493,6 +501,23 @@ describe('the HTTP data plane', () => {
     const moved = await get(address, p[0], '/old/a?x=1', 'site.test');
     expect(moved.status).toBe(301);
     expect(moved.headers.location).toBe(`http://site.test:${p[0]}/new/old/a?x=1`);
+    // A request body goes through whole.
+    const posted = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        { host: address, port: p[0], path: '/echo', method: 'POST', agent: false },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve(body));
+        },
+      );
+      req.on('error', reject);
+      req.end(Buffer.alloc(300_000, 7));
+    });
+    expect(posted).toBe('web:300000');
+
     // An Upgrade (WebSockets) goes through, routed by the rules.
     const upgraded = await new Promise<string>((resolve, reject) => {
       const req = request({
