@@ -1,6 +1,7 @@
+import { errorCode } from '@nimbus/service-kit';
 import { waitUntil } from '@nimbus/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useComputeUnderTest } from '../testing/compute-under-test.js';
+import { accountB, useComputeUnderTest } from '../testing/compute-under-test.js';
 import type { TestWorker } from '../testing/test-worker.js';
 
 const compute = useComputeUnderTest();
@@ -225,5 +226,37 @@ describe('an instance on a worker', () => {
     await compute.network.releaseAddress({ allocationId });
     await compute.client.terminateInstances({ instanceIds: [instanceId] });
     await waitForState(instanceId, 'terminated');
+  }, 30_000);
+
+  it("launches another account's image shared with it, its root volume the launching account's", async () => {
+    const shared = await compute.image('exec sleep infinity');
+    await compute.images.modifyImageAttribute({
+      imageId: shared,
+      launchPermission: { add: [{ userId: accountB }] },
+    });
+    const run = await compute.otherAccount.runInstances({
+      imageId: shared,
+      minCount: 1,
+      maxCount: 1,
+      placement: { availabilityZone: 'nimbus-1a' },
+    });
+    const instanceId = run.instances[0]?.instanceId ?? '';
+    const asB = async () =>
+      (await compute.otherAccount.describeInstances({ instanceIds: [instanceId] })).reservations[0]
+        ?.instances[0];
+    await waitUntil(async () => (await asB())?.state?.name === 'running', {
+      timeoutMs: 15_000,
+      message: 'B runs it',
+    });
+    expect((await asB())?.ownerId).toBe(accountB);
+    expect((await asB())?.imageId).toBe(shared);
+    // The root volume is B's: A, who owns the image and its snapshot, does not see it.
+    const rootId = (await asB())?.blockDeviceMappings[0]?.ebs?.volumeId ?? '';
+    expect(rootId).toMatch(/^vol-/);
+    expect(await errorCode(compute.storage.describeVolumes({ volumeIds: [rootId] }))).toBe(
+      'InvalidVolume.NotFound',
+    );
+    await compute.otherAccount.terminateInstances({ instanceIds: [instanceId] });
+    await waitUntil(async () => (await asB())?.state?.name === 'terminated', { timeoutMs: 15_000 });
   }, 30_000);
 });
