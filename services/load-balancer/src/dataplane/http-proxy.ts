@@ -12,12 +12,13 @@ import type { Duplex } from 'node:stream';
 import type { ActionSpec } from '../domain/actions.js';
 import { actionFor, type CompiledListener, chooseTargetGroup } from './compiled-listener.js';
 import type { TargetGroupRuntime } from './target-group-runtime.js';
+import type { TrafficFigures } from './traffic-view.js';
 
 export interface HttpRouting {
   listener(): CompiledListener | undefined;
   targetGroup(arn: string): TargetGroupRuntime | undefined;
   now(): number;
-  /** How long a target may stay silent (no byte either way) before the client gets 504: ELBv2's idle timeout, 60 s. */
+  /** How long a target may stay silent (no byte either way) before the client gets 504: ELBv2's idle timeout, 60 s (0: none). */
   idleTimeoutMs: number;
 }
 
@@ -57,6 +58,15 @@ function passOn(
     out.push(name, raw[i + 1] as string);
   }
   return out;
+}
+
+function countAnswer(f: TrafficFigures, status: number, seconds: number): void {
+  f.responses++;
+  f.targetResponseTimeSum += seconds;
+  if (status >= 500) f.target5xx++;
+  else if (status >= 400) f.target4xx++;
+  else if (status >= 300) f.target3xx++;
+  else if (status >= 200) f.target2xx++;
 }
 
 function elbAnswer(res: ServerResponse, status: number, text: string): void {
@@ -143,7 +153,7 @@ function forward(
     headers,
     agent: target.agent,
     setHost: false,
-    timeout: routing.idleTimeoutMs,
+    ...(routing.idleTimeoutMs > 0 ? { timeout: routing.idleTimeoutMs } : {}),
   });
   let timedOut = false;
   outbound.on('timeout', () => {
@@ -168,14 +178,8 @@ function forward(
     const status = answer.statusCode ?? 502;
     const seconds = (now() - started) / 1000;
     // The group keeps its own figures, so that they outlive the targets that leave it.
-    for (const f of [target.counters.current(), group.counters.current()]) {
-      f.responses++;
-      f.targetResponseTimeSum += seconds;
-      if (status >= 500) f.target5xx++;
-      else if (status >= 400) f.target4xx++;
-      else if (status >= 300) f.target3xx++;
-      else if (status >= 200) f.target2xx++;
-    }
+    countAnswer(target.counters.current(), status, seconds);
+    countAnswer(group.counters.current(), status, seconds);
     res.writeHead(status, answer.statusMessage, passOn(answer.rawHeaders, answer.headers.connection));
     answer.pipe(res);
     answer.on('error', () => res.destroy());

@@ -38,9 +38,13 @@ export class TrafficCounters {
     this.#now = now;
   }
 
+  #lastSecond = -1;
+  #lastBucket: TrafficFigures | undefined;
+
   /** The bucket of the current second, to add to. */
   current(): TrafficFigures {
     const second = Math.floor(this.#now() / 1000);
+    if (second === this.#lastSecond && this.#lastBucket) return this.#lastBucket;
     let bucket = this.#seconds.get(second);
     if (!bucket) {
       bucket = emptyFigures();
@@ -52,6 +56,8 @@ export class TrafficCounters {
         }
       }
     }
+    this.#lastSecond = second;
+    this.#lastBucket = bucket;
     return bucket;
   }
 
