@@ -20,7 +20,10 @@ const worker = (
   ready: true,
   registeredAt: '',
   leaseId: '1',
-  claims: Object.fromEntries(claims.map((c, i) => [`i-${i}`, { vcpus: c, memoryMib: c * 1024 }])),
+  allocated: {
+    vcpus: claims.reduce((sum, c) => sum + c, 0),
+    memoryMib: claims.reduce((sum, c) => sum + c * 1024, 0),
+  },
   ...extra,
 });
 

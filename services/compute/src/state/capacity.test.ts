@@ -32,7 +32,7 @@ const addWorker = async (workerName: string, vcpus: number) => {
     ready: true,
     registeredAt: new Date().toISOString(),
     leaseId: '0',
-    claims: {},
+    allocated: { vcpus: 0, memoryMib: 0 },
   };
   await createRecords<WorkerRecord>(store).create(computeKeys.worker(workerName), record);
 };
@@ -62,6 +62,8 @@ describe('capacity claims', () => {
     expect(await capacity.sweep('sweep-1', (id) => id === 'i-held', 60_000)).toEqual([]);
     expect(await capacity.sweep('sweep-1', (id) => id === 'i-held', 0)).toEqual(['i-stale']);
     const worker = (await capacity.workers()).find((w) => w.value.workerName === 'sweep-1');
-    expect(Object.keys(worker?.value.claims ?? {})).toEqual(['i-held']);
+    expect(worker?.value.allocated).toEqual({ vcpus: 2, memoryMib: 2048 });
+    const claims = await store.list(computeKeys.claims('sweep-1'));
+    expect(claims.items.map((kv) => kv.key.split('/').at(-1))).toEqual(['i-held']);
   });
 });

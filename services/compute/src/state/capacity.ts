@@ -1,9 +1,11 @@
 /**
- * Capacity claimed on workers. A claim is an entry in the worker's record,
- * written with compare-and-swap together with whatever it is for (a launch
- * writes its instances in the same transaction), so concurrent launches that
- * read the same free capacity cannot both take it: the second one's
- * transaction fails on the worker's revision and it places again.
+ * Capacity claimed on workers. The worker record holds the total claimed on
+ * it, written with compare-and-swap together with each instance's own claim
+ * key and whatever the claim is for (a launch writes its instances in the same
+ * transaction), so concurrent launches that read the same free capacity
+ * cannot both take it: the second one's transaction fails on the worker's
+ * revision and it places again. Releasing deletes the claim key and lowers the
+ * total in one transaction, so a claim is given back once.
  */
 import { createRecords, type Stored } from '@nimbus/service-kit';
 import type { Store, TxnOp } from '@nimbus/store';
@@ -14,7 +16,7 @@ import type { CapacityClaim, WorkerRecord } from './worker-records.js';
 export interface PlannedClaims {
   /** The worker of each instance placed, in order (fewer than asked when capacity ran out). */
   workers: string[];
-  /** The writes that claim it: one compare-and-swap per worker touched. */
+  /** The writes that claim it: one compare-and-swap per worker touched, one claim key per instance. */
   ops: TxnOp[];
 }
 
@@ -27,15 +29,21 @@ export interface Capacity {
   /** Gives back what `instanceId` holds on `workerName`; harmless when it holds nothing. */
   release(workerName: string, instanceId: string): Promise<void>;
   /**
-   * Gives back the claims of `workerName` older than `minAgeMs` whose instance
+   * Gives back the claims on `workerName` older than `minAgeMs` whose instance
    * `holds` says no longer holds them (a compute that died between claiming
    * and recording the claim on the instance leaves one behind).
    */
   sweep(workerName: string, holds: (instanceId: string) => boolean, minAgeMs: number): Promise<string[]>;
 }
 
+const add = (a: CapacityClaim, b: CapacityClaim, sign = 1): CapacityClaim => ({
+  vcpus: (a.vcpus ?? 0) + sign * b.vcpus,
+  memoryMib: (a.memoryMib ?? 0) + sign * b.memoryMib,
+});
+
 export function createCapacity(store: Store): Capacity {
   const records = createRecords<WorkerRecord>(store);
+  const claims = createRecords<CapacityClaim>(store);
   const workers = () => records.list(computeKeys.workers());
   const plan = async (request: PlacementRequest, instanceIds: readonly string[]): Promise<PlannedClaims> => {
     const all = await workers();
@@ -44,18 +52,26 @@ export function createCapacity(store: Store): Capacity {
       request,
       instanceIds.length,
     );
-    const claimsByWorker = new Map<string, Record<string, CapacityClaim>>();
-    placement.workers.forEach((name, i) => {
-      const id = instanceIds[i] as string;
-      const claims = claimsByWorker.get(name) ?? {};
-      claims[id] = { ...request.need, since: Date.now() };
-      claimsByWorker.set(name, claims);
-    });
     const ops: TxnOp[] = [];
-    for (const [name, claims] of claimsByWorker) {
+    const since = Date.now();
+    const countByWorker = new Map<string, number>();
+    placement.workers.forEach((name, i) => {
+      countByWorker.set(name, (countByWorker.get(name) ?? 0) + 1);
+      const claim: CapacityClaim = { ...request.need, since };
+      ops.push({
+        type: 'create',
+        key: computeKeys.claim(name, instanceIds[i] as string),
+        value: JSON.stringify(claim),
+      });
+    });
+    for (const [name, count] of countByWorker) {
       const worker = all.find((w) => w.value.workerName === name);
       if (!worker) continue;
-      const value: WorkerRecord = { ...worker.value, claims: { ...worker.value.claims, ...claims } };
+      const need = { vcpus: request.need.vcpus * count, memoryMib: request.need.memoryMib * count };
+      const value: WorkerRecord = {
+        ...worker.value,
+        allocated: add(worker.value.allocated ?? { vcpus: 0, memoryMib: 0 }, need),
+      };
       ops.push({
         type: 'update',
         key: worker.key,
@@ -64,6 +80,28 @@ export function createCapacity(store: Store): Capacity {
       });
     }
     return { workers: placement.workers, ops };
+  };
+  const release = async (workerName: string, instanceId: string) => {
+    for (;;) {
+      const claim = await claims.get(computeKeys.claim(workerName, instanceId));
+      if (!claim) return;
+      const worker = await records.get(computeKeys.worker(workerName));
+      if (!worker) {
+        if (await claims.delete(claim)) return;
+        continue;
+      }
+      const allocated = add(worker.value.allocated ?? { vcpus: 0, memoryMib: 0 }, claim.value, -1);
+      const result = await store.txn([
+        { type: 'delete', key: claim.key, expectedRevision: claim.revision },
+        {
+          type: 'update',
+          key: worker.key,
+          value: JSON.stringify({ ...worker.value, allocated }),
+          expectedRevision: worker.revision,
+        },
+      ]);
+      if (result.ok) return;
+    }
   };
   return {
     workers,
@@ -74,31 +112,19 @@ export function createCapacity(store: Store): Capacity {
         const worker = planned.workers[0];
         if (worker === undefined) return undefined;
         if ((await store.txn(planned.ops)).ok) return worker;
+        // Claimed already (a retried start): it holds its share.
+        if (await claims.get(computeKeys.claim(worker, instanceId))) return worker;
       }
     },
+    release,
     async sweep(workerName, holds, minAgeMs) {
-      for (;;) {
-        const worker = await records.get(computeKeys.worker(workerName));
-        if (!worker) return [];
-        const now = Date.now();
-        const stale = Object.entries(worker.value.claims)
-          .filter(([id, claim]) => now - (claim.since ?? 0) >= minAgeMs && !holds(id))
-          .map(([id]) => id);
-        if (stale.length === 0) return [];
-        const claims = Object.fromEntries(
-          Object.entries(worker.value.claims).filter(([id]) => !stale.includes(id)),
-        );
-        if (await records.update(worker, { ...worker.value, claims })) return stale;
-      }
-    },
-    async release(workerName, instanceId) {
-      for (;;) {
-        const worker = await records.get(computeKeys.worker(workerName));
-        if (!worker || !(instanceId in worker.value.claims)) return;
-        const claims = { ...worker.value.claims };
-        delete claims[instanceId];
-        if (await records.update(worker, { ...worker.value, claims })) return;
-      }
+      const now = Date.now();
+      const stale = (await claims.list(computeKeys.claims(workerName)))
+        .map((c) => ({ id: c.key.slice(computeKeys.claims(workerName).length), claim: c.value }))
+        .filter(({ id, claim }) => now - (claim.since ?? 0) >= minAgeMs && !holds(id))
+        .map(({ id }) => id);
+      for (const id of stale) await release(workerName, id);
+      return stale;
     },
   };
 }

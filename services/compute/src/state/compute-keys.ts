@@ -19,6 +19,9 @@ export const computeKeys = {
   /** Bound to the worker's lease: deleted by the store when the worker falls silent. */
   workerLeases: () => `${root}/worker-leases/`,
   workerLease: (name: string) => `${root}/worker-leases/${name}`,
+  /** An instance's share of a worker's capacity (the worker record holds the total). */
+  claims: (workerName: string) => `${root}/claims/${workerName}/`,
+  claim: (workerName: string, instanceId: string) => `${root}/claims/${workerName}/${instanceId}`,
   observations: () => `${root}/observed/`,
   observation: (instanceId: string) => `${root}/observed/${instanceId}`,
   console: (instanceId: string) => `${root}/console/${instanceId}`,

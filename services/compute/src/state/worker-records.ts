@@ -1,8 +1,9 @@
 /**
  * A worker (node) as stored: what it registered, whether it is Ready (its
- * lease key exists), and the capacity claimed on it by instances. Claims are
- * written with compare-and-swap on this record, so two launches that read the
- * same free capacity cannot both take it.
+ * lease key exists), and the capacity instances have claimed on it. The total
+ * is written with compare-and-swap on this record, so two launches that read
+ * the same free capacity cannot both take it; each instance's share is its own
+ * key (state/capacity.ts), so the record stays small however many instances run.
  */
 export interface CapacityClaim {
   vcpus: number;
@@ -27,15 +28,13 @@ export interface WorkerRecord {
   registeredAt: string;
   /** The lease its `worker-leases/` key is bound to. */
   leaseId: string;
-  claims: Record<string, CapacityClaim>;
+  /** The sum of the claims on it. */
+  allocated: CapacityClaim;
 }
 
 export function freeCapacity(worker: WorkerRecord): CapacityClaim {
-  let vcpus = worker.vcpus;
-  let memoryMib = worker.memoryMib;
-  for (const claim of Object.values(worker.claims)) {
-    vcpus -= claim.vcpus;
-    memoryMib -= claim.memoryMib;
-  }
-  return { vcpus, memoryMib };
+  return {
+    vcpus: worker.vcpus - (worker.allocated?.vcpus ?? 0),
+    memoryMib: worker.memoryMib - (worker.allocated?.memoryMib ?? 0),
+  };
 }

@@ -51,7 +51,7 @@ export async function registerWorker(
       ready: true,
       registeredAt: new Date(now()).toISOString(),
       leaseId: lease.id,
-      claims: held?.value.claims ?? {},
+      allocated: held?.value.allocated ?? { vcpus: 0, memoryMib: 0 },
     };
     const leaseValue = JSON.stringify({ workerName: register.workerName, bootId: register.bootId });
     const currentLease = await store.get(leaseKey);
