@@ -1,5 +1,5 @@
 export interface WaitOptions {
-  /** Give up after this long. Default 10 s. */
+  /** Give up after this long. Default 20 s: shared CI machines are slow at times, and a passing wait costs nothing. */
   timeoutMs?: number;
   /** Time between two checks. Default 25 ms. */
   intervalMs?: number;
@@ -21,7 +21,7 @@ export async function waitUntil<T>(
   condition: () => T | Promise<T>,
   options: WaitOptions = {},
 ): Promise<Exclude<T, false | null | undefined>> {
-  const { timeoutMs = 10_000, intervalMs = 25, message = 'condition' } = options;
+  const { timeoutMs = 20_000, intervalMs = 25, message = 'condition' } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
