@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedEventBus, type EventBus } from '@nimbus/events';
@@ -17,7 +18,6 @@ import {
   writeRegionFile,
 } from '@nimbus/runtime';
 import { createEmbeddedStore, type Store } from '@nimbus/store';
-import { freePort } from '@nimbus/testkit';
 import type { Logger } from 'pino';
 import { startBackingServices } from './backing-services.js';
 import { loadOrCreateCredentials } from './credentials.js';
@@ -43,22 +43,42 @@ interface Planned {
   metricsAddress: string;
 }
 
+/**
+ * `count` distinct free ports on 127.0.0.1: all held open at once while the
+ * kernel picks them, so that no two services are planned on one port (probing
+ * one port at a time could hand the same one out twice).
+ */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 async function plan(options: RegionOptions): Promise<Planned[]> {
-  const planned: Planned[] = [];
+  const instances: { manifest: ServiceManifest; name: string; zone: string | undefined }[] = [];
   for (const manifest of discoverServices(options.servicesDir)) {
     const zones = manifest.perZone ? options.zones : [undefined];
     for (const zone of zones) {
-      const name = zone ? `${manifest.name}-${zone}` : manifest.name;
-      planned.push({
-        manifest,
-        name,
-        zone,
-        address: `127.0.0.1:${await freePort()}`,
-        metricsAddress: `127.0.0.1:${await freePort()}`,
-      });
+      instances.push({ manifest, name: zone ? `${manifest.name}-${zone}` : manifest.name, zone });
     }
   }
-  return planned;
+  const ports = await distinctFreePorts(instances.length * 2);
+  return instances.map((instance, i) => ({
+    ...instance,
+    address: `127.0.0.1:${ports[2 * i]}`,
+    metricsAddress: `127.0.0.1:${ports[2 * i + 1]}`,
+  }));
 }
 
 /**
