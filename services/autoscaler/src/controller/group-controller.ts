@@ -85,6 +85,7 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
       health: new Map(),
       launchFailures: new Map(),
       registered: new Map(),
+      detached: new Map(),
       deregistered: new Set(),
       loadBalancing: lb !== undefined,
       template: await currentLaunch(g),
@@ -94,8 +95,9 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
     for (const m of g.members) {
       const instance = instances.get(m.slot);
       if (m.lifecycleState === 'Pending' && !m.instanceId && !instance) await launch(g, m, seen);
-      if (m.lifecycleState === 'Pending' && instance?.state === 'running')
+      if (m.lifecycleState !== 'Terminating' && instance?.state === 'running') {
         await register(g, m, instance, seen);
+      }
       if (m.lifecycleState === 'Terminating') await terminate(g, m, instance, seen);
     }
     await checkHealth(g, seen);
@@ -132,8 +134,13 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
     }
   }
 
+  /** Registers with the group's target groups (also those attached later), and leaves detached ones. */
   async function register(g: GroupRecord, m: GroupMember, instance: InstanceView, seen: Observations) {
-    if (!lb || isSuspended(g, 'AddToLoadBalancer')) return;
+    if (!lb) return;
+    const detached = m.registeredWith.filter((arn) => !g.targetGroupArns.includes(arn));
+    for (const arn of detached) await lb.deregister(g.accountId, arn, instance.instanceId);
+    if (detached.length > 0) seen.detached.set(m.slot, detached);
+    if (isSuspended(g, 'AddToLoadBalancer')) return;
     const missing = g.targetGroupArns.filter((arn) => !m.registeredWith.includes(arn));
     for (const arn of missing) await lb.register(g.accountId, arn, instance.instanceId);
     if (missing.length > 0) seen.registered.set(m.slot, missing);

@@ -29,6 +29,8 @@ export interface Observations {
   launchFailures: Map<number, string>;
   /** Target groups each member was registered with this pass, by slot. */
   registered: Map<number, string[]>;
+  /** Target groups each member left this pass because they were detached from the group, by slot. */
+  detached: Map<number, string[]>;
   /** Members deregistered from every target group this pass. */
   deregistered: Set<number>;
   /** Whether the load-balancer service answers in this region. */
@@ -122,6 +124,8 @@ export function planGroup(fresh: GroupRecord, seen: Observations, launchRetryMs:
     }
     const registered = seen.registered.get(m.slot);
     if (registered) m.registeredWith = [...new Set([...m.registeredWith, ...registered])];
+    const detached = seen.detached.get(m.slot);
+    if (detached) m.registeredWith = m.registeredWith.filter((arn) => !detached.includes(arn));
     if (seen.deregistered.has(m.slot)) m.registeredWith = [];
 
     if (m.lifecycleState === 'Pending' && m.instanceId) {
@@ -140,6 +144,15 @@ export function planGroup(fresh: GroupRecord, seen: Observations, launchRetryMs:
         m.lifecycleState = 'Terminating';
         m.terminateCause = `At ${at} instance ${m.instanceId} failed to launch: ${reason}.`;
         g.launchRetryAfter = now + launchRetryMs;
+        continue;
+      }
+      const failing =
+        instance.state === 'running' && pastGrace(g, m, now) ? failingTargetGroup(g, m, seen) : undefined;
+      if (failing) {
+        const why = `Instance ${m.instanceId} failed the health checks of ${failing} within the grace period.`;
+        updates.push({ key: m.activityKey, change: { statusCode: 'Failed', statusMessage: why } });
+        m.lifecycleState = 'Terminating';
+        m.terminateCause = `At ${at} ${why}`;
         continue;
       }
       if (instance.state === 'running' && inServiceReady(g, m, seen)) {
@@ -291,13 +304,33 @@ export function planGroup(fresh: GroupRecord, seen: Observations, launchRetryMs:
   };
 }
 
-/** Whether a running Pending member may go InService: registered, and healthy where ELB checks count. */
+/**
+ * Target states that let a Pending member go InService under ELB health
+ * checks: healthy, or unused (a target group no load balancer uses checks
+ * nothing, so there is nothing to wait for).
+ */
+const servingStates = new Set(['healthy', 'unused']);
+
+function pastGrace(g: GroupRecord, m: GroupMember, now: number): boolean {
+  return now >= m.launchedAt + g.healthCheckGracePeriod * 1000;
+}
+
+/** The first target group that reports the member unhealthy, under ELB health checks. */
+function failingTargetGroup(g: GroupRecord, m: GroupMember, seen: Observations): string | undefined {
+  if (g.healthCheckType !== 'ELB' || !seen.targetHealth) return undefined;
+  return g.targetGroupArns.find((arn) => seen.targetHealth?.get(arn)?.get(m.instanceId) === 'unhealthy');
+}
+
+/** Whether a running Pending member may go InService: registered, and serving where ELB checks count. */
 function inServiceReady(g: GroupRecord, m: GroupMember, seen: Observations): boolean {
-  if (!seen.loadBalancing || g.targetGroupArns.length === 0 || isSuspended(g, 'AddToLoadBalancer'))
+  if (!seen.loadBalancing || g.targetGroupArns.length === 0 || isSuspended(g, 'AddToLoadBalancer')) {
     return true;
+  }
   if (!g.targetGroupArns.every((arn) => m.registeredWith.includes(arn))) return false;
   if (g.healthCheckType !== 'ELB') return true;
-  return g.targetGroupArns.every((arn) => seen.targetHealth?.get(arn)?.get(m.instanceId) === 'healthy');
+  return g.targetGroupArns.every((arn) =>
+    servingStates.has(seen.targetHealth?.get(arn)?.get(m.instanceId) ?? ''),
+  );
 }
 
 /** Why an InService member is unhealthy, as the activity's cause says it; undefined when healthy. */
@@ -313,18 +346,14 @@ function unhealthyBecause(
   if (instance.state !== 'running') {
     return `an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped (instance ${m.instanceId} is ${instance.state})`;
   }
-  if (seen.now < m.launchedAt + g.healthCheckGracePeriod * 1000) return undefined;
+  if (!pastGrace(g, m, seen.now)) return undefined;
   const checks = seen.health.get(m.instanceId);
   if (checks && (checks.systemStatus === 'impaired' || checks.instanceStatus === 'impaired')) {
     return `an instance was taken out of service in response to an EC2 instance status checks failure (instance ${m.instanceId}: system ${checks.systemStatus}, instance ${checks.instanceStatus})`;
   }
-  if (g.healthCheckType === 'ELB' && seen.targetHealth) {
-    const failing = g.targetGroupArns.find(
-      (arn) => seen.targetHealth?.get(arn)?.get(m.instanceId) === 'unhealthy',
-    );
-    if (failing) {
-      return `an instance was taken out of service in response to an ELB system health check failure (instance ${m.instanceId} in ${failing})`;
-    }
+  const failing = failingTargetGroup(g, m, seen);
+  if (failing) {
+    return `an instance was taken out of service in response to an ELB system health check failure (instance ${m.instanceId} in ${failing})`;
   }
   return undefined;
 }
