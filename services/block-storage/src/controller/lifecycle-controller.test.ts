@@ -128,7 +128,7 @@ describe('the lifecycle-policy controller', () => {
     await bs.client.deleteLifecyclePolicy({ policyId: other.policyId });
   });
 
-  it('takes a due snapshot once across a restart, and finishes a run a crash left half done with its recorded ids', async () => {
+  it('takes a due snapshot once across a restart (forgetting the runs of deleted policies), and finishes a run a crash left half done with its recorded ids', async () => {
     clock = Date.parse('2026-02-01T00:30:00Z');
     const volumes = [
       await availableVolume({ backup: 'hourly' }),
@@ -148,8 +148,15 @@ describe('the lifecycle-policy controller', () => {
     });
     const firstRun = (await takenAt(firstDue)).map((s) => s.snapshotId).sort();
 
-    // A restart within the same hour takes nothing again.
+    // A restart within the same hour takes nothing again; and it forgets the runs of a policy deleted
+    // while no controller ran.
+    const orphan = storageKeys.lifecycleRun(accountA, 'policy-00000000000000000', 'gone');
+    await bs.store.create(orphan, JSON.stringify({ lastDueMs: 0 }));
     await bs.restart();
+    await waitUntil(async () => (await bs.store.get(orphan)) === undefined, {
+      ...slow,
+      message: 'the orphan run forgotten',
+    });
     clock += 60_000;
     // As if the process died after recording the next run and starting one of its two snapshots: the run
     // record names both ids, only the first exists. Then the clock passes that run's due time.

@@ -246,3 +246,15 @@ export function createLifecycleReconciler(deps: LifecycleControllerDeps): Reconc
     return { requeueAfterMs: Math.max(0, Math.min(nextDue - now(), deps.pollMs)) };
   };
 }
+
+/** Deletes the run records of policies that are gone (deleted while no controller ran), as a deletion seen does. */
+export async function forgetOrphanRuns(store: Store): Promise<number> {
+  const root = storageKeys.allLifecycleRuns();
+  let forgotten = 0;
+  for (const kv of (await store.list(root)).items) {
+    const [accountId = '', policyId = ''] = kv.key.slice(root.length).split('/');
+    if (await store.get(storageKeys.lifecyclePolicy(accountId, policyId))) continue;
+    if ((await store.delete(kv.key, kv.modRevision)).ok) forgotten++;
+  }
+  return forgotten;
+}

@@ -9,7 +9,7 @@ import type { Store } from '@nimbus/store';
 import type { Logger } from 'pino';
 import type { SnapshotActions } from '../api/snapshot-api.js';
 import { storageKeys } from '../state/storage-keys.js';
-import { createLifecycleReconciler } from './lifecycle-controller.js';
+import { createLifecycleReconciler, forgetOrphanRuns } from './lifecycle-controller.js';
 
 export interface BlockStorageControllersDeps {
   store: Store;
@@ -41,7 +41,12 @@ export function createBlockStorageControllers(deps: BlockStorageControllersDeps)
           candidate: `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
           ttlSeconds: 5,
           logger,
-          run: (leading) => lifecycleController.start(leading),
+          run: async (leading) => {
+            const forgotten = await forgetOrphanRuns(store);
+            if (forgotten > 0)
+              logger.info({ forgotten }, 'run records of deleted lifecycle policies forgotten');
+            await lifecycleController.start(leading);
+          },
         },
         signal,
       );

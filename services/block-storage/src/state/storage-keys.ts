@@ -37,6 +37,7 @@ export const storageKeys = {
   lifecyclePolicies: (accountId: string) => `${root}/lifecycle-policies/${accountId}/`,
   lifecyclePolicy: (accountId: string, policyId: string) =>
     `${root}/lifecycle-policies/${accountId}/${policyId}`,
+  allLifecycleRuns: () => `${root}/lifecycle-runs/`,
   lifecycleRuns: (accountId: string, policyId: string) => `${root}/lifecycle-runs/${accountId}/${policyId}/`,
   lifecycleRun: (accountId: string, policyId: string, scheduleName: string) =>
     `${root}/lifecycle-runs/${accountId}/${policyId}/${encodeURIComponent(scheduleName)}`,
