@@ -60,6 +60,8 @@ export interface ComputeUnderTest {
 }
 
 export interface ComputeStack extends ComputeUnderTest {
+  /** Where each service of the stack listens (compute, network, block-storage, image), for services hosted beside it. */
+  readonly endpoints: Readonly<Record<string, string>>;
   /** Stops everything: workers, services, the store and bus, etcd and NATS, temporary directories. */
   stop(): Promise<void>;
 }
@@ -180,6 +182,9 @@ async function startOn(
     },
     get address() {
       return current.address;
+    },
+    get endpoints() {
+      return { ...endpoints, compute: current.address };
     },
     startCompute,
     stopCompute,
