@@ -7,10 +7,10 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import type { Records } from '@nimbus/service-kit';
 import {
   checkIdsWithoutMaxResults,
   compileFilters,
+  createRecords,
   dryRunOperation,
   type FilterFields,
   pageOf,
@@ -19,6 +19,7 @@ import {
   tagsFor,
   toTags,
 } from '@nimbus/service-kit';
+import type { Store } from '@nimbus/store';
 import { IdPrefix, newId } from '../domain/ids.js';
 import {
   generateKeyPair,
@@ -30,6 +31,7 @@ import {
   validateKeyName,
 } from '../domain/key-pair.js';
 import { NetworkError, NetworkErrorCode } from '../domain/network-errors.js';
+import { type CreateToken, createTokenGuard } from '../state/create-tokens.js';
 import { networkKeys } from '../state/keys.js';
 
 export interface KeyPairRecord {
@@ -60,14 +62,34 @@ function duplicate(keyName: string): NetworkError {
   return new NetworkError(KeyPairErrorCode.Duplicate, `The keypair '${keyName}' already exists.`);
 }
 
-export function createKeyPairApi(keyPairs: Records<KeyPairRecord>): KeyPairApi {
-  const save = async (accountId: string, record: KeyPairRecord) => {
-    if (!(await keyPairs.create(networkKeys.keyPair(accountId, record.keyName), record))) {
-      throw duplicate(record.keyName);
-    }
+export function createKeyPairApi(store: Store): KeyPairApi {
+  const keyPairs = createRecords<KeyPairRecord>(store);
+  const tokens = createTokenGuard(store, 'key-pair');
+  /** Saves a new key pair with its token; the name of what a concurrent call with the token made instead, if one did. */
+  const save = async (accountId: string, record: KeyPairRecord, token: CreateToken) => {
+    const key = networkKeys.keyPair(accountId, record.keyName);
+    const result = await store.txn([
+      { type: 'create', key, value: JSON.stringify(record) },
+      ...token.claim(record.keyName),
+    ]);
+    if (result.ok) return undefined;
+    const winner = await token.earlier();
+    if (winner) return winner;
+    throw duplicate(record.keyName);
   };
   const existing = async (accountId: string, keyName: string) =>
     keyPairs.get(networkKeys.keyPair(accountId, keyName));
+  /** What a repeated call answers: the key pair the first made, without its private key (given once). */
+  const madeBefore = async (accountId: string, keyName: string) => {
+    const found = await existing(accountId, keyName);
+    if (!found) throw new NetworkError(KeyPairErrorCode.NotFound, `The key pair '${keyName}' does not exist`);
+    return {
+      keyPairId: found.value.keyPairId,
+      keyName: found.value.keyName,
+      keyFingerprint: found.value.keyFingerprint,
+      tags: toTags(found.value.tags),
+    };
+  };
   const newRecord = (
     accountId: string,
     keyName: string,
@@ -90,11 +112,26 @@ export function createKeyPairApi(keyPairs: Records<KeyPairRecord>): KeyPairApi {
       const keyType = parseKeyType(request.keyType);
       parseKeyFormat(request.keyFormat);
       const tags = tagsFor('key-pair', request.tagSpecifications);
-      if (await existing(accountId, request.keyName)) throw duplicate(request.keyName);
+      const token = tokens.forRequest(accountId, request.clientToken, [
+        'create',
+        request.keyName,
+        keyType,
+        request.keyFormat,
+        tags,
+      ]);
+      const before = await token.earlier();
+      if (before) return madeBefore(accountId, before);
+      if (await existing(accountId, request.keyName)) {
+        // Taken, perhaps by a concurrent call with the same token.
+        const winner = await token.earlier();
+        if (winner) return madeBefore(accountId, winner);
+        throw duplicate(request.keyName);
+      }
       if (request.dryRun) throw dryRunOperation();
       const generated = await generateKeyPair(keyType, request.keyName);
       const record = newRecord(accountId, request.keyName, generated, tags);
-      await save(accountId, record);
+      const winner = await save(accountId, record, token);
+      if (winner) return madeBefore(accountId, winner);
       return {
         keyPairId: record.keyPairId,
         keyName: record.keyName,
@@ -114,10 +151,24 @@ export function createKeyPairApi(keyPairs: Records<KeyPairRecord>): KeyPairApi {
       }
       const imported = importPublicKey(request.publicKeyMaterial);
       const tags = tagsFor('key-pair', request.tagSpecifications);
-      if (await existing(accountId, request.keyName)) throw duplicate(request.keyName);
+      const token = tokens.forRequest(accountId, request.clientToken, [
+        'import',
+        request.keyName,
+        imported.publicKey,
+        tags,
+      ]);
+      const before = await token.earlier();
+      if (before) return madeBefore(accountId, before);
+      if (await existing(accountId, request.keyName)) {
+        // Taken, perhaps by a concurrent call with the same token.
+        const winner = await token.earlier();
+        if (winner) return madeBefore(accountId, winner);
+        throw duplicate(request.keyName);
+      }
       if (request.dryRun) throw dryRunOperation();
       const record = newRecord(accountId, request.keyName, imported, tags);
-      await save(accountId, record);
+      const winner = await save(accountId, record, token);
+      if (winner) return madeBefore(accountId, winner);
       return {
         keyPairId: record.keyPairId,
         keyName: record.keyName,

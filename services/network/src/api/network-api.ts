@@ -5,11 +5,11 @@
  */
 import { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import { assembleService, createRecords } from '@nimbus/service-kit';
+import { assembleService } from '@nimbus/service-kit';
 import { createSubnetAddressChoices } from '../state/subnet-address-choices.js';
 import { createAddressApi } from './address-api.js';
 import type { ApiDeps } from './api-deps.js';
-import { createKeyPairApi, type KeyPairRecord } from './key-pair-api.js';
+import { createKeyPairApi } from './key-pair-api.js';
 import { createListeningPortsApi } from './listening-ports-api.js';
 import { createNetworkInterfaceApi } from './network-interface-api.js';
 import { createNetworkInterfaceAttachmentApi } from './network-interface-attachment-api.js';
@@ -23,7 +23,7 @@ export function createNetworkApi(deps: ApiDeps): ServiceImpl<typeof NetworkServi
   const addressChoices = createSubnetAddressChoices(deps.store);
   return assembleService(
     NetworkService,
-    createKeyPairApi(createRecords<KeyPairRecord>(deps.store)),
+    createKeyPairApi(deps.store),
     createVpcApi(deps),
     createSecurityGroupApi(deps),
     createNetworkInterfaceApi(deps, addressChoices),

@@ -24,6 +24,7 @@ import {
   validateGroupName,
 } from '../domain/security-group-names.js';
 import { defaultEgressRule } from '../domain/security-group-rules.js';
+import { createTokenGuard } from '../state/create-tokens.js';
 import { createDefaultVpcs } from '../state/default-vpc.js';
 import { createNetworkState } from '../state/network-state.js';
 import { createSecurityGroupDeletion, type SecurityGroupDeletion } from '../state/security-group-deletion.js';
@@ -52,12 +53,25 @@ function groupHandlers(
   deletion: SecurityGroupDeletion,
 ): SecurityGroupApi {
   const { state, defaults } = lookups;
+  const tokens = createTokenGuard(state.store, 'security-group');
+  const made = async (accountId: string, groupId: string) => {
+    const group = await state.group(accountId, groupId);
+    return { groupId, tags: toTags(group.value.tags) };
+  };
   return {
     async createSecurityGroup(request, { accountId }) {
       validateGroupName(request.groupName);
       validateGroupDescription(request.description);
       if (request.vpcId !== '') requireId(ResourceKinds.vpc, request.vpcId);
       const tags = tagsFor('security-group', request.tagSpecifications);
+      const token = tokens.forRequest(accountId, request.clientToken, [
+        request.groupName,
+        request.description,
+        request.vpcId,
+        tags,
+      ]);
+      const before = await token.earlier();
+      if (before) return made(accountId, before);
       for (;;) {
         const vpcId = request.vpcId || (await defaults.requireDefaultVpc(accountId)).vpcId;
         const vpc = await state.vpc(accountId, vpcId);
@@ -67,7 +81,12 @@ function groupHandlers(
             NetworkErrorCode.InvalidGroupDuplicate,
             `The security group '${request.groupName}' already exists for VPC '${vpcId}'`,
           );
-        if (await state.groupNames.get(nameKey)) throw duplicate();
+        if (await state.groupNames.get(nameKey)) {
+          // Taken, perhaps by a concurrent call with the same token.
+          const winner = await token.earlier();
+          if (winner) return made(accountId, winner);
+          throw duplicate();
+        }
         if (request.dryRun) throw dryRunOperation();
         const groupId = newId(IdPrefix.securityGroup);
         const group: SecurityGroupRecord = {
@@ -84,9 +103,16 @@ function groupHandlers(
           txnOps.touch(vpc),
           txnOps.create(nameKey, { groupId }),
           txnOps.create(vpcKeys.securityGroup(accountId, groupId), group),
+          ...token.claim(groupId),
         ]);
         if (result.ok) return { groupId, tags: toTags(tags) };
-        if (result.failedKey === nameKey) throw duplicate();
+        if (token.lostTo(result.failedKey)) return made(accountId, (await token.earlier()) ?? '');
+        if (result.failedKey === nameKey) {
+          // The same token may have won the name a moment ago.
+          const winner = await token.earlier();
+          if (winner) return made(accountId, winner);
+          throw duplicate();
+        }
       }
     },
 

@@ -27,6 +27,7 @@ import {
   requireId,
 } from '../domain/resource-ids.js';
 import type { NetworkConfig } from '../network-config.js';
+import { createTokenGuard } from '../state/create-tokens.js';
 import type { DefaultVpcs } from '../state/default-vpc.js';
 import type { NetworkState } from '../state/network-state.js';
 import type { SubnetDeletion } from '../state/subnet-deletion.js';
@@ -52,6 +53,7 @@ export function createSubnetApi(
   config: Pick<NetworkConfig, 'zones'>,
   deletion: SubnetDeletion,
 ): SubnetApi {
+  const tokens = createTokenGuard(state.store, 'subnet');
   return {
     async createSubnet(request, { accountId }) {
       requireId(ResourceKinds.vpc, request.vpcId);
@@ -63,11 +65,23 @@ export function createSubnetApi(
         );
       }
       const tags = tagsFor('subnet', request.tagSpecifications);
+      const token = tokens.forRequest(accountId, request.clientToken, [
+        request.vpcId,
+        request.cidrBlock,
+        zone,
+        tags,
+      ]);
       for (;;) {
+        // Each round: a concurrent call with the token may have made it meanwhile.
+        const before = await token.earlier();
+        if (before) return { subnet: toSubnet((await state.subnet(accountId, before)).value) };
         const vpc = await state.vpc(accountId, request.vpcId);
         const cidr = parseSubnetCidr(request.cidrBlock, parseCidr(vpc.value.cidrBlock));
         const siblings = (await state.subnetsOf(accountId, vpc.value.vpcId)).map((s) => s.value);
         if (siblings.some((s) => cidrsOverlap(parseCidr(s.cidrBlock), cidr))) {
+          // Perhaps the subnet a concurrent call with the same token just made.
+          const winner = await token.earlier();
+          if (winner) return { subnet: toSubnet((await state.subnet(accountId, winner)).value) };
           throw new NetworkError(
             NetworkErrorCode.InvalidSubnetConflict,
             `The CIDR '${formatCidr(cidr)}' conflicts with another subnet`,
@@ -88,6 +102,7 @@ export function createSubnetApi(
         const result = await state.store.txn([
           txnOps.touch(vpc),
           txnOps.create(vpcKeys.subnet(accountId, subnet.subnetId), subnet),
+          ...token.claim(subnet.subnetId),
         ]);
         if (result.ok) return { subnet: toSubnet(subnet) };
       }

@@ -131,6 +131,50 @@ describe('VPCs and subnets over gRPC', () => {
     expect(landed).toHaveLength(1);
   });
 
+  it('makes one VPC, subnet, group and key pair per client token, also for racing callers', async () => {
+    const times = <T>(call: () => Promise<T>) => Promise.all(Array.from({ length: 5 }, call));
+    const vpcs = await times(() =>
+      net.client.createVpc({ cidrBlock: '127.87.0.0/16', clientToken: 'vpc-once' }),
+    );
+    const vpcId = vpcs[0]?.vpc?.vpcId ?? '';
+    expect(new Set(vpcs.map((v) => v.vpc?.vpcId))).toEqual(new Set([vpcId]));
+    expect(
+      (await net.client.describeVpcs({ filters: [{ name: 'cidr', values: ['127.87.0.0/16'] }] })).vpcs,
+    ).toHaveLength(1);
+    expect(
+      await errorCode(net.client.createVpc({ cidrBlock: '127.88.0.0/16', clientToken: 'vpc-once' })),
+    ).toBe('IdempotentParameterMismatch');
+
+    const subnets = await times(() =>
+      net.client.createSubnet({ vpcId, cidrBlock: '127.87.1.0/24', clientToken: 'subnet-once' }),
+    );
+    expect(new Set(subnets.map((s) => s.subnet?.subnetId)).size).toBe(1);
+
+    const groups = await times(() =>
+      net.client.createSecurityGroup({
+        vpcId,
+        groupName: 'once',
+        description: 'made once',
+        clientToken: 'group-once',
+      }),
+    );
+    expect(new Set(groups.map((g) => g.groupId)).size).toBe(1);
+
+    const keys = await times(() =>
+      net.client.createKeyPair({ keyName: 'once', keyType: 'ed25519', clientToken: 'key-once' }),
+    );
+    const withMaterial = keys.filter((k) => k.keyMaterial !== '');
+    // The private key is given once, to the call that made it; the others get the key pair without it.
+    expect(withMaterial).toHaveLength(1);
+    expect(new Set(keys.map((k) => k.keyPairId)).size).toBe(1);
+    expect(
+      await errorCode(
+        net.client.createKeyPair({ keyName: 'other', keyType: 'ed25519', clientToken: 'key-once' }),
+      ),
+    ).toBe('IdempotentParameterMismatch');
+    await net.client.deleteKeyPair({ keyName: 'once' });
+  });
+
   it('answers DependencyViolation while a VPC holds subnets, then deletes it', async () => {
     const { vpc } = await net.client.createVpc({ cidrBlock: '127.40.0.0/16' });
     const vpcId = vpc?.vpcId ?? '';

@@ -25,6 +25,7 @@ import {
   requireId,
 } from '../domain/resource-ids.js';
 import { defaultGroupName } from '../domain/security-group-names.js';
+import { createTokenGuard } from '../state/create-tokens.js';
 import { createDefaultVpcs, type DefaultVpcs } from '../state/default-vpc.js';
 import { createNetworkState, type NetworkState } from '../state/network-state.js';
 import { newVpc } from '../state/new-vpc.js';
@@ -45,6 +46,10 @@ export function createVpcApi(deps: ApiDeps): Partial<ServiceImpl<typeof NetworkS
 }
 
 function vpcHandlers(state: NetworkState, defaults: DefaultVpcs): VpcApi {
+  const tokens = createTokenGuard(state.store, 'vpc');
+  const made = async (accountId: string, vpcId: string) => ({
+    vpc: toVpc((await state.vpc(accountId, vpcId)).value),
+  });
   return {
     async createVpc(request, { accountId }) {
       if (request.cidrBlock === '') throw missingParameter('CidrBlock');
@@ -56,11 +61,15 @@ function vpcHandlers(state: NetworkState, defaults: DefaultVpcs): VpcApi {
         );
       }
       const tags = tagsFor('vpc', request.tagSpecifications);
+      const token = tokens.forRequest(accountId, request.clientToken, [formatCidr(cidr), tags]);
+      const before = await token.earlier();
+      if (before) return made(accountId, before);
       if (request.dryRun) throw dryRunOperation();
-      const made = newVpc(accountId, { cidrBlock: formatCidr(cidr), isDefault: false, tags });
-      const result = await state.store.txn(made.ops);
-      if (!result.ok) throw new Error(`creating ${made.vpc.vpcId} conflicted on ${result.failedKey}`);
-      return { vpc: toVpc(made.vpc) };
+      const fresh = newVpc(accountId, { cidrBlock: formatCidr(cidr), isDefault: false, tags });
+      const result = await state.store.txn([...fresh.ops, ...token.claim(fresh.vpc.vpcId)]);
+      if (!result.ok && token.lostTo(result.failedKey)) return made(accountId, (await token.earlier()) ?? '');
+      if (!result.ok) throw new Error(`creating ${fresh.vpc.vpcId} conflicted on ${result.failedKey}`);
+      return { vpc: toVpc(fresh.vpc) };
     },
 
     async describeVpcs(request, { accountId }) {

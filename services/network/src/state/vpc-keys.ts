@@ -23,6 +23,9 @@ export const vpcKeys = {
   networkInterfaces: (accountId: string) => `${root}/network-interfaces/${accountId}/`,
   networkInterface: (accountId: string, networkInterfaceId: string) =>
     `${root}/network-interfaces/${accountId}/${networkInterfaceId}`,
+  /** Client tokens of CreateVpc, CreateSubnet and CreateSecurityGroup: what each made (create-tokens.ts). */
+  createToken: (kind: string, accountId: string, token: string) =>
+    `${root}/create-tokens/${kind}/${accountId}/${encodeURIComponent(token)}`,
   /** CreateNetworkInterface's client tokens: which interface each made (service-kit client-tokens). */
   interfaceClientToken: (accountId: string, token: string) =>
     `${root}/interface-client-tokens/${accountId}/${encodeURIComponent(token)}`,

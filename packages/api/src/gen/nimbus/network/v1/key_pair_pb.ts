@@ -101,6 +101,10 @@ export type CreateKeyPairRequest = Message<"nimbus.network.v1.CreateKeyPairReque
   dryRun: boolean;
 
   /**
+   * Up to 64 ASCII characters: a repeat with the same token and arguments answers
+   * with the key pair the first call made, without key_material (the private key
+   * is given once, to that first call); other arguments: IdempotentParameterMismatch.
+   *
    * @generated from field: string client_token = 6;
    */
   clientToken: string;
