@@ -12,7 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { AutoScalingService } from '@nimbus/api/gen/nimbus/autoscaling/v1/auto_scaling_service_pb';
 import type { Instance } from '@nimbus/api/gen/nimbus/compute/v1/instance_pb';
+import { LoadBalancingService } from '@nimbus/api/gen/nimbus/loadbalancing/v1/load_balancing_service_pb';
 import { type ComputeStack, startComputeStack } from '@nimbus/compute/testing';
+import { createLoadBalancerServiceModule } from '@nimbus/load-balancer';
 import {
   type Client,
   createClient,
@@ -27,8 +29,18 @@ import { type AutoscalerModuleOptions, createAutoscalerServiceModule } from '../
 
 export type TestWorker = Awaited<ReturnType<ComputeStack['worker']>>;
 
+export interface AutoscalerStackOptions {
+  /**
+   * Also host the real load-balancer service (health checks 20 times faster
+   * than configured), which the autoscaler then calls.
+   */
+  loadBalancer?: boolean;
+}
+
 export interface AutoscalerUnderTest {
   client: Client<typeof AutoScalingService>;
+  /** The load-balancer service as account A, when the stack hosts it. */
+  loadBalancing: Client<typeof LoadBalancingService>;
   compute: ComputeStack;
   /** The test workers by name (worker-a in nimbus-1a, worker-b in nimbus-1b). */
   workers: ReadonlyMap<string, TestWorker>;
@@ -40,8 +52,12 @@ export interface AutoscalerUnderTest {
   startAutoscaler(options?: AutoscalerModuleOptions): Promise<void>;
 }
 
-export async function startAutoscalerStack(): Promise<AutoscalerUnderTest & { stop(): Promise<void> }> {
+export async function startAutoscalerStack(
+  stackOptions: AutoscalerStackOptions = {},
+): Promise<AutoscalerUnderTest & { stop(): Promise<void> }> {
   const compute = await startComputeStack();
+  let loadBalancer: HostedService | undefined;
+  let loadBalancing: Client<typeof LoadBalancingService> | undefined;
   let hosted: HostedService | undefined;
   let client: Client<typeof AutoScalingService> | undefined;
   let template: string | undefined;
@@ -49,7 +65,23 @@ export async function startAutoscalerStack(): Promise<AutoscalerUnderTest & { st
   try {
     workers.set('worker-a', await compute.worker({ workerName: 'worker-a', zone: 'nimbus-1a' }));
     workers.set('worker-b', await compute.worker({ workerName: 'worker-b', zone: 'nimbus-1b' }));
+    if (stackOptions.loadBalancer) {
+      loadBalancer = await hostServiceModule(createLoadBalancerServiceModule({ timeScale: 0.05 }), {
+        store: compute.store,
+        bus: compute.bus,
+        logger: createLogger({ service: 'load-balancer', level: 'silent' }),
+        env: {
+          NIMBUS_AUTH_TOKENS: 'token-a=111111111111,token-b=222222222222',
+          NIMBUS_SERVICE_TOKEN: compute.serviceToken,
+          NIMBUS_ENDPOINTS: JSON.stringify({ network: compute.endpoints.network, compute: compute.address }),
+          NIMBUS_SHUTDOWN_GRACE: '200ms',
+          NIMBUS_METRICS_LISTEN: 'off',
+        },
+      });
+      loadBalancing = createClient(LoadBalancingService, loadBalancer.address, { token: 'token-a' });
+    }
   } catch (error) {
+    await loadBalancer?.stop();
     await compute.stop();
     throw error;
   }
@@ -64,7 +96,10 @@ export async function startAutoscalerStack(): Promise<AutoscalerUnderTest & { st
       env: {
         NIMBUS_AUTH_TOKENS: 'token-a=111111111111,token-b=222222222222',
         NIMBUS_SERVICE_TOKEN: compute.serviceToken,
-        NIMBUS_ENDPOINTS: JSON.stringify({ compute: compute.address }),
+        NIMBUS_ENDPOINTS: JSON.stringify({
+          compute: compute.address,
+          ...(loadBalancer ? { 'load-balancer': loadBalancer.address } : {}),
+        }),
         NIMBUS_SHUTDOWN_GRACE: '200ms',
         NIMBUS_AUTOSCALER_ACTIVE_POLL: '200ms',
         NIMBUS_AUTOSCALER_HEALTH_POLL: '500ms',
@@ -87,6 +122,10 @@ export async function startAutoscalerStack(): Promise<AutoscalerUnderTest & { st
   return {
     get client() {
       return current();
+    },
+    get loadBalancing() {
+      if (!loadBalancing) throw new Error('this stack runs no load balancer');
+      return loadBalancing;
     },
     compute,
     workers,
@@ -112,17 +151,19 @@ export async function startAutoscalerStack(): Promise<AutoscalerUnderTest & { st
     startAutoscaler,
     async stop() {
       client?.close();
+      loadBalancing?.close();
       await stopAutoscaler();
+      await loadBalancer?.stop();
       await compute.stop();
     },
   };
 }
 
 /** The usual start of a test file: the stack runs for the file's tests. */
-export function useAutoscalerUnderTest(): AutoscalerUnderTest {
+export function useAutoscalerUnderTest(options: AutoscalerStackOptions = {}): AutoscalerUnderTest {
   let stack: Awaited<ReturnType<typeof startAutoscalerStack>> | undefined;
   beforeAll(async () => {
-    stack = await startAutoscalerStack();
+    stack = await startAutoscalerStack(options);
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
@@ -137,6 +178,9 @@ export function useAutoscalerUnderTest(): AutoscalerUnderTest {
     },
     get compute() {
       return running().compute;
+    },
+    get loadBalancing() {
+      return running().loadBalancing;
     },
     get workers() {
       return running().workers;
