@@ -80,3 +80,4 @@ export {
   type ServiceModule,
   type ServiceParts,
 } from './service-module.js';
+export { type TraceJoiner, untracedJoiner } from './tracing.js';

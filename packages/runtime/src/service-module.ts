@@ -19,7 +19,7 @@ import { createServiceMetrics, type ServiceMetrics, serveMetrics } from './metri
 import { runService, type ServiceState } from './run-service.js';
 import { createServer } from './server.js';
 import type { ServiceRegistration } from './service-impl.js';
-import { createServiceTracing } from './tracing.js';
+import { createServiceTracing, type TraceJoiner, untracedJoiner } from './tracing.js';
 
 export interface ServiceContext {
   /** Its name in the region, e.g. `network` or `worker-nimbus-1a`. */
@@ -39,6 +39,8 @@ export interface ServiceContext {
   connect<S extends DescService>(service: S, name: string): Client<S>;
   /** Its Prometheus metrics: add domain gauges to `registry`, expose controllers with `watchController`. */
   metrics: ServiceMetrics;
+  /** Joins work done later (a controller's steps) to the trace of the request that asked for it. */
+  tracing: TraceJoiner;
 }
 
 export interface ServiceParts {
@@ -228,6 +230,7 @@ export async function hostServiceModule(
       env: host.env,
       connect,
       metrics: { registry: metrics.registry, watchController: metrics.watchController, gauge: metrics.gauge },
+      tracing: tracing?.joiner ?? untracedJoiner,
     });
   } catch (error) {
     closeClients();

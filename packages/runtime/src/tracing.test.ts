@@ -1,8 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createEmbeddedEventBus } from '@nimbus/events';
 import { createEmbeddedStore } from '@nimbus/store';
-import { waitUntil } from '@nimbus/testkit';
+import { startOtlpCollector, waitUntil } from '@nimbus/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
 import { createLogger } from './logger.js';
@@ -17,42 +15,10 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 
-interface ReceivedSpan {
-  service: string;
-  name: string;
-  kind: number;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-}
-
-/** A minimal OTLP/HTTP JSON receiver: every span posted to /v1/traces, with its service. */
-async function startCollector(): Promise<{ url: string; spans: ReceivedSpan[] }> {
-  const spans: ReceivedSpan[] = [];
-  const read = async (request: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-      resourceSpans: {
-        resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-        scopeSpans: { spans: Omit<ReceivedSpan, 'service'>[] }[];
-      }[];
-    };
-  };
-  const server = createServer((request, response) => {
-    read(request).then((body) => {
-      for (const { resource, scopeSpans } of body.resourceSpans) {
-        const service = resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-        for (const { spans: list } of scopeSpans) {
-          for (const span of list) spans.push({ ...span, service, parentSpanId: span.parentSpanId ?? '' });
-        }
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stops.push(() => new Promise((resolve) => server.close(() => resolve())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, spans };
+async function startCollector() {
+  const collector = await startOtlpCollector();
+  stops.push(() => collector.close());
+  return collector;
 }
 
 describe('traces across services', () => {

@@ -64,6 +64,27 @@ export function injectTrace(metadata: Metadata): void {
   propagation.inject(context.active(), metadata, metadataSetter);
 }
 
+/** The active trace as a W3C `traceparent`, to keep with work done later; undefined outside a trace. */
+export function captureTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** Work a service carries out later for a request (a controller's steps), joined to its trace. */
+export interface TraceJoiner {
+  /** The active trace, to keep with the work (undefined when not tracing). */
+  capture(): string | undefined;
+  /** Runs `work` in a span of the kept trace, so the calls it makes carry it on; just runs it without one. */
+  continue<T>(traceparent: string | undefined, name: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** The joiner of a service that does not trace. */
+export const untracedJoiner: TraceJoiner = {
+  capture: () => undefined,
+  continue: (_traceparent, _name, work) => work(),
+};
+
 /** The trace id of the active span, for log lines; undefined outside a trace. */
 export function activeTraceId(): string | undefined {
   const span = trace.getSpan(context.active());
@@ -74,6 +95,8 @@ export function activeTraceId(): string | undefined {
 export interface ServiceTracing {
   /** Runs each call in a SERVER span continuing the caller's trace. */
   readonly interceptor: ServerInterceptor;
+  /** Joins later work to the trace of the request that asked for it. */
+  readonly joiner: TraceJoiner;
   /** Publishes with the active trace in the headers; runs handlers in a CONSUMER span of it. */
   instrumentBus(bus: EventBus): EventBus;
   /** Sends what is buffered and stops. */
@@ -139,8 +162,27 @@ export function createServiceTracing(service: string, options: TracingOptions): 
     }
   };
 
+  const joiner: TraceJoiner = {
+    capture: captureTraceparent,
+    async continue(traceparent, name, work) {
+      if (!traceparent) return work();
+      const parent = propagation.extract(ROOT_CONTEXT, { traceparent }, headersGetter);
+      const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent);
+      let failure: unknown;
+      try {
+        return await context.with(trace.setSpan(parent, span), work);
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        endWith(span, failure);
+      }
+    },
+  };
+
   return {
     interceptor,
+    joiner,
     instrumentBus(bus) {
       return {
         close: bus.close.bind(bus),

@@ -20,5 +20,6 @@ export {
 export { EtcdServer, startEtcd } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { NatsServer, startNats } from './nats-server.js';
+export { type OtlpCollector, type ReceivedSpan, startOtlpCollector } from './otlp-collector.js';
 export { S3Server, startS3 } from './s3-server.js';
 export { type WaitOptions, WaitTimeoutError, waitUntil } from './wait-until.js';

@@ -46,6 +46,7 @@ export function createComputeServiceModule(options: ComputeModuleOptions = {}): 
         peers,
         now,
         cache,
+        tracing: context.tracing,
       };
       const endpoint = () => context.endpoints.gateway ?? context.endpoints.compute ?? '';
       const hub = createWorkerHub({ ...deps, network: peers.network, cache });
@@ -56,6 +57,7 @@ export function createComputeServiceModule(options: ComputeModuleOptions = {}): 
         sink: { bus: context.bus, logger: context.logger },
         logger: context.logger,
         now,
+        tracing: context.tracing,
       });
       return {
         services: [

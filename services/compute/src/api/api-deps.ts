@@ -2,7 +2,7 @@ import type { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service
 import type { NetworkService } from '@nimbus/api/gen/nimbus/network/v1/network_service_pb';
 import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { EventBus } from '@nimbus/events';
-import type { Client } from '@nimbus/runtime';
+import type { Client, TraceJoiner } from '@nimbus/runtime';
 import type { Store } from '@nimbus/store';
 import type { Logger } from 'pino';
 import type { ComputeConfig } from '../compute-config.js';
@@ -26,4 +26,6 @@ export interface ApiDeps {
   now: () => number;
   /** The decoded instance records, for Describe calls (without it they read the store). */
   cache?: InstanceCache;
+  /** Keeps the calls' traces with the instances they launch. Default: none. */
+  tracing?: TraceJoiner;
 }

@@ -103,6 +103,7 @@ export function createRunInstancesApi(deps: ApiDeps): RunInstancesApi {
       const reservationId = newId('r');
       const ids = Array.from({ length: launch.maxCount }, () => newId('i'));
       const now = new Date(deps.now()).toISOString();
+      const traceparent = deps.tracing?.capture();
       const need = { vcpus: launch.type.vcpus, memoryMib: launch.type.memoryMib };
       for (;;) {
         const planned = await capacity.plan({ zone: subnet.availabilityZone, runtime: '', need }, ids);
@@ -142,6 +143,7 @@ export function createRunInstancesApi(deps: ApiDeps): RunInstancesApi {
           state: 'pending',
           stateTransitionReason: '',
           launchTime: now,
+          ...(traceparent ? { traceparent } : {}),
           volumes: volumes.map((v) => ({ ...v, volumeId: '', hostPath: '', attachTime: '', ready: false })),
           networkInterfaceId: '',
           attachmentId: '',

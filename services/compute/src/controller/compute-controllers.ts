@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { createController, Informer, runAsLeader } from '@nimbus/controller';
+import type { TraceJoiner } from '@nimbus/runtime';
 import type { Store } from '@nimbus/store';
 import type { Logger } from 'pino';
 import type { Peers } from '../api/api-deps.js';
@@ -28,6 +29,8 @@ export interface ComputeControllersDeps {
   now: () => number;
   /** Keys reconciled at once by the instance controller (most of a launch waits on other services). Default 64. */
   concurrency?: number;
+  /** Joins launches to the traces of their RunInstances calls. */
+  tracing?: TraceJoiner;
 }
 
 export function createComputeControllers(deps: ComputeControllersDeps) {

@@ -18,6 +18,7 @@
  * with everything made so far removed.
  */
 import type { ReconcileResult } from '@nimbus/controller';
+import { type TraceJoiner, untracedJoiner } from '@nimbus/runtime';
 import { createRecords, type Stored } from '@nimbus/service-kit';
 import type { Logger } from 'pino';
 import type { Peers } from '../api/api-deps.js';
@@ -45,6 +46,8 @@ export interface InstanceControllerDeps {
   logger: Logger;
   now: () => number;
   store: import('@nimbus/store').Store;
+  /** Joins a launch to the trace of its RunInstances call. Default: none. */
+  tracing?: TraceJoiner;
 }
 
 const pollMs = 250;
@@ -237,7 +240,11 @@ export function createInstanceReconciler(deps: InstanceControllerDeps) {
     const r = record.value;
     switch (r.state) {
       case 'pending':
-        return r.failure || r.desired === 'terminated' ? terminate(record) : launch(record);
+        if (r.failure || r.desired === 'terminated') return terminate(record);
+        // The launch's calls to image, block storage and network join the RunInstances trace.
+        return (deps.tracing ?? untracedJoiner).continue(r.traceparent, `launch ${r.instanceId}`, () =>
+          launch(record),
+        );
       case 'running':
         return running(record);
       case 'stopping':

@@ -62,6 +62,8 @@ export type DesiredState = 'running' | 'stopped' | 'terminated';
 
 export interface InstanceRecord {
   instanceId: string;
+  /** The W3C traceparent of the RunInstances call, when traced: the launch joins its trace. */
+  traceparent?: string;
   ownerId: string;
   reservationId: string;
   requesterId: string;

@@ -69,6 +69,8 @@ export interface ComputeStack extends ComputeUnderTest {
 export interface ComputeUnderTestOptions {
   /** Extra environment of compute (durations for the tests). */
   env?: Record<string, string>;
+  /** Environment of every service of the stack (e.g. NIMBUS_OTLP_ENDPOINT). */
+  sharedEnv?: Record<string, string>;
 }
 
 /** Starts the whole stack; `stop()` ends it. For tests, `useComputeUnderTest` does both around a file. */
@@ -118,6 +120,7 @@ async function startOn(
         NIMBUS_SERVICE_TOKEN: serviceToken,
         NIMBUS_ZONES: 'nimbus-1a,nimbus-1b',
         NIMBUS_ENDPOINTS: JSON.stringify(endpoints),
+        ...options.sharedEnv,
         ...env,
       },
     });
