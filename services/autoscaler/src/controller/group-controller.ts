@@ -87,6 +87,7 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
       registered: new Map(),
       detached: new Map(),
       deregistered: new Set(),
+      drained: new Set(),
       loadBalancing: lb !== undefined,
       template: await currentLaunch(g),
     };
@@ -146,18 +147,31 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
     if (missing.length > 0) seen.registered.set(m.slot, missing);
   }
 
+  /**
+   * Deregisters the member from its target groups, waits while any of them
+   * still drains it (their deregistration delay), then terminates it. An
+   * instance that is already stopped or gone has nothing to drain.
+   */
   async function terminate(
     g: GroupRecord,
     m: GroupMember,
     instance: InstanceView | undefined,
     seen: Observations,
   ) {
+    const id = m.instanceId || instance?.instanceId;
+    const serving = instance?.state === 'running';
     if (lb && m.registeredWith.length > 0) {
-      const id = m.instanceId || instance?.instanceId;
       if (id) for (const arn of m.registeredWith) await lb.deregister(g.accountId, arn, id);
       seen.deregistered.add(m.slot);
+      if (serving) return;
     }
-    const id = m.instanceId || instance?.instanceId;
+    const drainingFrom = m.drainingFrom ?? [];
+    if (lb && id && serving && drainingFrom.length > 0) {
+      for (const arn of drainingFrom) {
+        if ((await lb.health(g.accountId, arn)).get(id) === 'draining') return;
+      }
+    }
+    if (drainingFrom.length > 0) seen.drained.add(m.slot);
     if (id && instance && instance.state !== 'terminated' && instance.state !== 'shutting-down') {
       await compute.terminate(g.accountId, id);
       logger.info({ group: g.name, instanceId: id, cause: m.terminateCause }, 'instance terminating');

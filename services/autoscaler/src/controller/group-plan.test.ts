@@ -93,6 +93,7 @@ function observations(
     registered: new Map(),
     detached: new Map(),
     deregistered: new Set(),
+    drained: new Set(),
     loadBalancing: true,
     template,
     ...extra,

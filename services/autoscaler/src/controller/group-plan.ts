@@ -31,8 +31,10 @@ export interface Observations {
   registered: Map<number, string[]>;
   /** Target groups each member left this pass because they were detached from the group, by slot. */
   detached: Map<number, string[]>;
-  /** Members deregistered from every target group this pass. */
+  /** Members deregistered from every target group this pass (they drain next). */
   deregistered: Set<number>;
+  /** Members no target group drains any longer (they are terminated this pass). */
+  drained: Set<number>;
   /** Whether the load-balancer service answers in this region. */
   loadBalancing: boolean;
   /** What the group launches from now, or why it cannot launch (its template or version is gone). */
@@ -126,7 +128,20 @@ export function planGroup(fresh: GroupRecord, seen: Observations, launchRetryMs:
     if (registered) m.registeredWith = [...new Set([...m.registeredWith, ...registered])];
     const detached = seen.detached.get(m.slot);
     if (detached) m.registeredWith = m.registeredWith.filter((arn) => !detached.includes(arn));
-    if (seen.deregistered.has(m.slot)) m.registeredWith = [];
+    if (seen.deregistered.has(m.slot)) {
+      m.drainingFrom = [...new Set([...(m.drainingFrom ?? []), ...m.registeredWith])];
+      m.registeredWith = [];
+      if (instance?.state === 'running') {
+        updates.push({
+          key: m.activityKey,
+          change: { statusCode: 'WaitingForELBConnectionDraining', progress: 50 },
+        });
+      }
+    }
+    if (seen.drained.has(m.slot)) {
+      delete m.drainingFrom;
+      updates.push({ key: m.activityKey, change: { statusCode: 'InProgress', progress: 70 } });
+    }
 
     if (m.lifecycleState === 'Pending' && m.instanceId) {
       if (!instance || leaving.has(instance.state)) {

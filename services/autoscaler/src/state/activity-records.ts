@@ -4,6 +4,7 @@ export type ActivityStatus =
   | 'WaitingForInstanceId'
   | 'PreInService'
   | 'InProgress'
+  | 'WaitingForELBConnectionDraining'
   | 'Successful'
   | 'Failed'
   | 'Cancelled';

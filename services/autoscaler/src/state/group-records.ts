@@ -53,6 +53,8 @@ export interface GroupMember {
   activityKey: string;
   /** Target groups it was registered with. */
   registeredWith: string[];
+  /** Target groups it was deregistered from on its way out, which may still drain it. */
+  drainingFrom?: string[];
   /** Why it is being terminated (the terminating activity's cause is written from it). */
   terminateCause?: string;
 }
