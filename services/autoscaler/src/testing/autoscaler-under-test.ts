@@ -49,7 +49,10 @@ export interface AutoscalerUnderTest {
   /** Instances of a group as compute has them (by the group's tag), terminated ones left out. */
   groupInstances(groupName: string): Promise<Instance[]>;
   stopAutoscaler(): Promise<void>;
-  startAutoscaler(options?: AutoscalerModuleOptions): Promise<void>;
+  /** Starts the autoscaler again, with module options and settings (environment) of the test's choosing. */
+  startAutoscaler(options?: AutoscalerModuleOptions, env?: Record<string, string>): Promise<void>;
+  /** Another replica on the same store and bus (it serves the API and stands in the election); stopped with the stack. */
+  replica(): Promise<HostedService>;
 }
 
 export async function startAutoscalerStack(
@@ -85,8 +88,9 @@ export async function startAutoscalerStack(
     await compute.stop();
     throw error;
   }
-  const startAutoscaler = async (options: AutoscalerModuleOptions = {}) => {
-    hosted = await hostServiceModule(createAutoscalerServiceModule(options), {
+  const replicas: HostedService[] = [];
+  const host = (options: AutoscalerModuleOptions, env: Record<string, string>) =>
+    hostServiceModule(createAutoscalerServiceModule(options), {
       store: compute.store,
       bus: compute.bus,
       logger: createLogger({
@@ -105,8 +109,11 @@ export async function startAutoscalerStack(
         NIMBUS_AUTOSCALER_HEALTH_POLL: '500ms',
         NIMBUS_AUTOSCALER_LAUNCH_RETRY: '1s',
         NIMBUS_METRICS_LISTEN: 'off',
+        ...env,
       },
     });
+  const startAutoscaler = async (options: AutoscalerModuleOptions = {}, env: Record<string, string> = {}) => {
+    hosted = await host(options, env);
     client?.close();
     client = createClient(AutoScalingService, hosted.address, { token: 'token-a' });
   };
@@ -149,10 +156,16 @@ export async function startAutoscalerStack(
     },
     stopAutoscaler,
     startAutoscaler,
+    async replica() {
+      const replica = await host({}, {});
+      replicas.push(replica);
+      return replica;
+    },
     async stop() {
       client?.close();
       loadBalancing?.close();
       await stopAutoscaler();
+      for (const replica of replicas) await replica.stop();
       await loadBalancer?.stop();
       await compute.stop();
     },
@@ -188,6 +201,7 @@ export function useAutoscalerUnderTest(options: AutoscalerStackOptions = {}): Au
     launchTemplate: () => running().launchTemplate(),
     groupInstances: (name) => running().groupInstances(name),
     stopAutoscaler: () => running().stopAutoscaler(),
-    startAutoscaler: (options) => running().startAutoscaler(options),
+    startAutoscaler: (options, env) => running().startAutoscaler(options, env),
+    replica: () => running().replica(),
   };
 }
