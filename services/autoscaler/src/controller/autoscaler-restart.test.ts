@@ -16,17 +16,20 @@ async function everLaunched(name: string): Promise<string[]> {
 it('an autoscaler that dies between RunInstances and recording the instance leaves exactly desired after its restart', async () => {
   const launchTemplateId = await asg.launchTemplate();
   let launched = 0;
+  let attempts = 0;
   let crash: (error: Error) => void = () => {};
   const dead = new Promise<never>((_, reject) => {
     crash = reject;
   });
   dead.catch(() => {});
-  // This controller's launches reach compute, but it never hears the answer.
+  // This controller's first launch reaches compute but it never hears the answer; its other
+  // launches never reach compute.
   await asg.stopAutoscaler();
   await asg.startAutoscaler({
     wrapCompute: (compute) => ({
       ...compute,
       async launch(accountId, request) {
+        if (attempts++ > 0) throw new Error('compute unreachable');
         await compute.launch(accountId, request);
         launched++;
         return dead;
@@ -40,7 +43,9 @@ it('an autoscaler that dies between RunInstances and recording the instance leav
     maxSize: 2,
     availabilityZones: ['nimbus-1a', 'nimbus-1b'],
   });
-  await waitUntil(() => launched === 1, { message: 'a launch to reach compute' });
+  await waitUntil(() => launched === 1 && attempts >= 2, {
+    message: 'both launches tried, one reaching compute',
+  });
   const before = await asg.client.describeAutoScalingGroups({ autoScalingGroupNames: ['crashy'] });
   // Two slots were written before anything was launched; neither knows its instance yet.
   expect(before.autoScalingGroups[0]?.instances).toEqual([]);

@@ -92,10 +92,16 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
       template: await currentLaunch(g),
     };
 
-    // What the record already asks for.
+    // What the record already asks for: the launches at once (each waits on compute), then the rest.
+    const launches = await Promise.allSettled(
+      g.members
+        .filter((m) => m.lifecycleState === 'Pending' && !m.instanceId && !instances.has(m.slot))
+        .map((m) => launch(g, m, seen)),
+    );
+    // A failure other than a refusal is retried; the launches that went through are recorded first.
+    const failed = launches.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const m of g.members) {
       const instance = instances.get(m.slot);
-      if (m.lifecycleState === 'Pending' && !m.instanceId && !instance) await launch(g, m, seen);
       if (m.lifecycleState !== 'Terminating' && instance?.state === 'running') {
         await register(g, m, instance, seen);
       }
@@ -105,6 +111,7 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
 
     const plan = await mutateWith(key, seen);
     for (const u of plan?.updates ?? []) await updateActivity(store, u.key, u.change, seen.now);
+    if (failed) throw failed.reason;
     if (!plan) return undefined;
     if (plan.group.deleting && plan.group.members.length === 0) {
       const fresh = await groups.get(key);
