@@ -5,6 +5,9 @@ import { isRemoteError } from '@nimbus/runtime';
 import { validationError } from '../domain/autoscaling-errors.js';
 import type { GroupSubnet } from '../state/group-records.js';
 
+/** How long a call may take: a controller pass never hangs on a silent peer. */
+const callDeadlineMs = 30_000;
+
 export interface NetworkPort {
   /** The subnets with their zones, in the order given; ValidationError for an unknown one. */
   subnets(accountId: string, subnetIds: readonly string[]): Promise<GroupSubnet[]>;
@@ -14,7 +17,10 @@ export function networkPortOf(client: Client<typeof NetworkService>): NetworkPor
   return {
     async subnets(accountId, subnetIds) {
       try {
-        const { subnets } = await client.describeSubnets({ subnetIds: [...subnetIds] }, { accountId });
+        const { subnets } = await client.describeSubnets(
+          { subnetIds: [...subnetIds] },
+          { accountId, deadlineMs: callDeadlineMs },
+        );
         return subnetIds.map((subnetId) => {
           const subnet = subnets.find((s) => s.subnetId === subnetId);
           if (!subnet) throw validationError(`The subnet ID '${subnetId}' does not exist`);

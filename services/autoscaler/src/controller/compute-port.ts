@@ -9,6 +9,9 @@ import type { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_s
 import { RunInstancesRequestSchema } from '@nimbus/api/gen/nimbus/compute/v1/instance_pb';
 import { type Client, isRemoteError, type RemoteError } from '@nimbus/runtime';
 
+/** How long a call may take: a controller pass never hangs on a silent peer. */
+const callDeadlineMs = 30_000;
+
 export interface InstanceView {
   instanceId: string;
   /** pending, running, shutting-down, terminated, stopping, stopped. */
@@ -75,7 +78,10 @@ export function computePortOf(client: Client<typeof ComputeService>): ComputePor
   });
   return {
     async launch(accountId, request) {
-      const response = await client.runInstances(fromJson(RunInstancesRequestSchema, request), { accountId });
+      const response = await client.runInstances(fromJson(RunInstancesRequestSchema, request), {
+        accountId,
+        deadlineMs: callDeadlineMs,
+      });
       const instance = response.instances[0];
       if (!instance) throw new Error('RunInstances answered without an instance');
       return view(instance);
@@ -91,7 +97,7 @@ export function computePortOf(client: Client<typeof ComputeService>): ComputePor
         do {
           const page = await client.describeInstances(
             { filters: [{ name, values: [...values] }], maxResults: 1000, nextToken },
-            { accountId },
+            { accountId, deadlineMs: callDeadlineMs },
           );
           for (const r of page.reservations) for (const i of r.instances) found.push(view(i));
           nextToken = page.nextToken;
@@ -106,7 +112,7 @@ export function computePortOf(client: Client<typeof ComputeService>): ComputePor
       try {
         ({ instanceStatuses } = await client.describeInstanceStatus(
           { instanceIds, includeAllInstances: true },
-          { accountId },
+          { accountId, deadlineMs: callDeadlineMs },
         ));
       } catch (error) {
         // One of them vanished since it was described: the next pass sees which.
@@ -122,12 +128,18 @@ export function computePortOf(client: Client<typeof ComputeService>): ComputePor
       return health;
     },
     async zones(accountId) {
-      const { availabilityZones } = await client.describeAvailabilityZones({}, { accountId });
+      const { availabilityZones } = await client.describeAvailabilityZones(
+        {},
+        { accountId, deadlineMs: callDeadlineMs },
+      );
       return availabilityZones.map((z) => z.zoneName);
     },
     async terminate(accountId, instanceId) {
       try {
-        await client.terminateInstances({ instanceIds: [instanceId] }, { accountId });
+        await client.terminateInstances(
+          { instanceIds: [instanceId] },
+          { accountId, deadlineMs: callDeadlineMs },
+        );
       } catch (error) {
         if (isRemoteError(error) && error.code === 'InvalidInstanceID.NotFound') return;
         throw error;

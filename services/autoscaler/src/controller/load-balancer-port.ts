@@ -7,6 +7,9 @@ import type { LoadBalancingService } from '@nimbus/api/gen/nimbus/loadbalancing/
 import { type Client, isRemoteError } from '@nimbus/runtime';
 import { validationError } from '../domain/autoscaling-errors.js';
 
+/** How long a call may take: a controller pass never hangs on a silent peer. */
+const callDeadlineMs = 30_000;
+
 export interface LoadBalancerPort {
   /** ValidationError naming the first target group that does not exist. */
   checkTargetGroups(accountId: string, arns: readonly string[]): Promise<void>;
@@ -22,7 +25,10 @@ export function loadBalancerPortOf(client: Client<typeof LoadBalancingService>):
     async checkTargetGroups(accountId, arns) {
       for (const arn of arns) {
         try {
-          await client.describeTargetGroups({ targetGroupArns: [arn] }, { accountId });
+          await client.describeTargetGroups(
+            { targetGroupArns: [arn] },
+            { accountId, deadlineMs: callDeadlineMs },
+          );
         } catch (error) {
           if (isRemoteError(error) && error.code === 'TargetGroupNotFound') {
             throw validationError(`Target group ${arn} not found`);
@@ -32,11 +38,17 @@ export function loadBalancerPortOf(client: Client<typeof LoadBalancingService>):
       }
     },
     async register(accountId, targetGroupArn, instanceId) {
-      await client.registerTargets({ targetGroupArn, targets: [{ id: instanceId }] }, { accountId });
+      await client.registerTargets(
+        { targetGroupArn, targets: [{ id: instanceId }] },
+        { accountId, deadlineMs: callDeadlineMs },
+      );
     },
     async deregister(accountId, targetGroupArn, instanceId) {
       try {
-        await client.deregisterTargets({ targetGroupArn, targets: [{ id: instanceId }] }, { accountId });
+        await client.deregisterTargets(
+          { targetGroupArn, targets: [{ id: instanceId }] },
+          { accountId, deadlineMs: callDeadlineMs },
+        );
       } catch (error) {
         if (isRemoteError(error) && error.code === 'TargetGroupNotFound') return;
         throw error;
@@ -45,7 +57,7 @@ export function loadBalancerPortOf(client: Client<typeof LoadBalancingService>):
     async health(accountId, targetGroupArn) {
       const { targetHealthDescriptions } = await client.describeTargetHealth(
         { targetGroupArn },
-        { accountId },
+        { accountId, deadlineMs: callDeadlineMs },
       );
       const states = new Map<string, string>();
       for (const d of targetHealthDescriptions) {
