@@ -163,4 +163,35 @@ describe('auto scaling groups through the API', () => {
     const { autoScalingInstances } = await asg.client.describeAutoScalingInstances({});
     expect(autoScalingInstances.filter((i) => i.autoScalingGroupName === 'doomed')).toEqual([]);
   });
+
+  it('launches into the subnets of VPCZoneIdentifier, one zone after the other, and refuses an unknown subnet', async () => {
+    const launchTemplateId = await asg.launchTemplate();
+    const { subnets } = await asg.compute.network.describeSubnets({
+      filters: [{ name: 'default-for-az', values: ['true'] }],
+    });
+    const vpcZoneIdentifier = subnets.map((s) => s.subnetId).join(',');
+    expect(
+      await refusal(
+        asg.client.createAutoScalingGroup({
+          autoScalingGroupName: 'subnetted',
+          launchTemplate: { launchTemplateId },
+          minSize: 0,
+          maxSize: 2,
+          vpcZoneIdentifier: `${vpcZoneIdentifier},subnet-00000000000000000`,
+        }),
+      ),
+    ).toMatchObject({ code: 'ValidationError' });
+    await asg.client.createAutoScalingGroup({
+      autoScalingGroupName: 'subnetted',
+      launchTemplate: { launchTemplateId },
+      minSize: 2,
+      maxSize: 2,
+      vpcZoneIdentifier,
+    });
+    const g = await inService('subnetted', 2);
+    expect(g.vpcZoneIdentifier).toBe(vpcZoneIdentifier);
+    expect([...g.availabilityZones].sort()).toEqual(['nimbus-1a', 'nimbus-1b']);
+    const instances = await asg.groupInstances('subnetted');
+    expect(instances.map((i) => i.subnetId).sort()).toEqual(subnets.map((s) => s.subnetId).sort());
+  });
 });

@@ -102,6 +102,7 @@ export async function startAutoscalerStack(
         NIMBUS_SERVICE_TOKEN: compute.serviceToken,
         NIMBUS_ENDPOINTS: JSON.stringify({
           compute: compute.address,
+          network: compute.endpoints.network,
           ...(loadBalancer ? { 'load-balancer': loadBalancer.address } : {}),
         }),
         NIMBUS_SHUTDOWN_GRACE: '200ms',
