@@ -7,8 +7,14 @@ import type { ServiceImpl } from '@nimbus/runtime';
 import { assembleService } from '@nimbus/service-kit';
 import type { ApiDeps } from './api-deps.js';
 import { createGroupApi } from './group-api.js';
+import { createInstanceMembershipApi } from './instance-membership-api.js';
 import { createLaunchTemplateApi } from './launch-template-api.js';
 
 export function createAutoScalingApi(deps: ApiDeps): ServiceImpl<typeof AutoScalingService> {
-  return assembleService(AutoScalingService, createLaunchTemplateApi(deps), createGroupApi(deps));
+  return assembleService(
+    AutoScalingService,
+    createLaunchTemplateApi(deps),
+    createGroupApi(deps),
+    createInstanceMembershipApi(deps),
+  );
 }

@@ -37,6 +37,8 @@ type GroupApi = Omit<
   | 'modifyLaunchTemplate'
   | 'deleteLaunchTemplate'
   | 'deleteLaunchTemplateVersions'
+  | 'attachInstances'
+  | 'detachInstances'
 >;
 
 const maxTargetGroups = 10;

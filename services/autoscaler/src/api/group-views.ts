@@ -28,7 +28,7 @@ function memberFields(m: GroupMember) {
     availabilityZone: m.zone,
     lifecycleState: m.lifecycleState,
     healthStatus: m.healthStatus,
-    launchTemplate: memberTemplate(m),
+    ...(m.launchTemplateId ? { launchTemplate: memberTemplate(m) } : {}),
     protectedFromScaleIn: m.protectedFromScaleIn,
   };
 }
