@@ -103,8 +103,8 @@ describe('the chart check, fed a broken copy', () => {
     const later = [
       ...servicePackages(),
       {
-        dir: 'autoscaler',
-        name: 'autoscaler',
+        dir: 'billing',
+        name: 'billing',
         declared: true,
         entry: 'dist/main.js',
         after: [],
@@ -112,7 +112,7 @@ describe('the chart check, fed a broken copy', () => {
       },
     ];
     expect(checkChart(chart, { packages: later })).toContain(
-      'values.yaml: service autoscaler (services/autoscaler) has no entry under services',
+      'values.yaml: service billing (services/billing) has no entry under services',
     );
   });
 

@@ -68,8 +68,8 @@ describe('the compose check, fed a broken copy', () => {
     const packages = [
       ...servicePackages(),
       {
-        dir: 'autoscaler',
-        name: 'autoscaler',
+        dir: 'billing',
+        name: 'billing',
         declared: true,
         entry: 'dist/main.js',
         after: [],
@@ -77,7 +77,7 @@ describe('the compose check, fed a broken copy', () => {
       },
     ];
     expect(checkCompose(composeText, { packages })).toContain(
-      'service autoscaler (services/autoscaler) has no compose service running node services/autoscaler/dist/main.js',
+      'service billing (services/billing) has no compose service running node services/billing/dist/main.js',
     );
   });
 
