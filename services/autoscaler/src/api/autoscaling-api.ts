@@ -7,6 +7,8 @@ import type { ServiceImpl } from '@nimbus/runtime';
 import { assembleService } from '@nimbus/service-kit';
 import type { ApiDeps } from './api-deps.js';
 import { createGroupApi } from './group-api.js';
+import { createGroupCapacityApi } from './group-capacity-api.js';
+import { createGroupDescribeApi } from './group-describe-api.js';
 import { createInstanceMembershipApi } from './instance-membership-api.js';
 import { createLaunchTemplateApi } from './launch-template-api.js';
 
@@ -15,6 +17,8 @@ export function createAutoScalingApi(deps: ApiDeps): ServiceImpl<typeof AutoScal
     AutoScalingService,
     createLaunchTemplateApi(deps),
     createGroupApi(deps),
+    createGroupCapacityApi(deps),
+    createGroupDescribeApi(deps),
     createInstanceMembershipApi(deps),
   );
 }

@@ -72,3 +72,14 @@ export async function updateActivity(
     if (await activities.update(current, next)) return;
   }
 }
+
+/** Whether an activity of this group (not of an earlier group of the same name) is still under way. */
+export async function activityInProgress(
+  store: Store,
+  group: Pick<GroupRecord, 'accountId' | 'name' | 'arn'>,
+) {
+  const activities = createRecords<ActivityRecord>(store);
+  return (await activities.list(autoscalingKeys.groupActivities(group.accountId, group.name))).some(
+    (a) => a.value.groupArn === group.arn && !finishedStatuses.has(a.value.statusCode),
+  );
+}
