@@ -10,12 +10,14 @@ import { createGroupApi } from './group-api.js';
 import { createGroupCapacityApi } from './group-capacity-api.js';
 import { createGroupDescribeApi } from './group-describe-api.js';
 import { createInstanceMembershipApi } from './instance-membership-api.js';
+import { createLaunchConfigurationApi } from './launch-configuration-api.js';
 import { createLaunchTemplateApi } from './launch-template-api.js';
 
 export function createAutoScalingApi(deps: ApiDeps): ServiceImpl<typeof AutoScalingService> {
   return assembleService(
     AutoScalingService,
     createLaunchTemplateApi(deps),
+    createLaunchConfigurationApi(deps),
     createGroupApi(deps),
     createGroupCapacityApi(deps),
     createGroupDescribeApi(deps),

@@ -36,7 +36,7 @@ type GroupApi = Pick<
 export function createGroupApi(deps: ApiDeps): GroupApi {
   const { store, now, settings } = deps;
   const groups = createGroupStore(store);
-  const { checkTemplate, checkPlacement, checkTargetGroups, tagsOf } = createGroupChecks(deps);
+  const { checkLaunch, checkPlacement, checkTargetGroups, tagsOf } = createGroupChecks(deps);
   const inProgress = (group: GroupRecord) => activityInProgress(store, group);
   const nudge = (g: { accountId: string; name: string }) =>
     deps.nudge?.(autoscalingKeys.group(g.accountId, g.name));
@@ -51,7 +51,7 @@ export function createGroupApi(deps: ApiDeps): GroupApi {
       const grace = checkNonNegative('HealthCheckGracePeriod', request.healthCheckGracePeriod ?? 0);
       checkTerminationPolicies(request.terminationPolicies);
       const tags = tagsOf(request.tags);
-      const launchTemplate = await checkTemplate(accountId, request.launchTemplate);
+      const launch = await checkLaunch(accountId, request.launchTemplate, request.launchConfigurationName);
       const placement = await checkPlacement(accountId, request.availabilityZones, request.vpcZoneIdentifier);
       await checkTargetGroups(accountId, request.targetGroupArns);
       const groupId = randomUUID();
@@ -61,7 +61,7 @@ export function createGroupApi(deps: ApiDeps): GroupApi {
         accountId,
         groupId,
         arn: `arn:aws:autoscaling:${settings.region}:${accountId}:autoScalingGroup:${groupId}:autoScalingGroupName/${name}`,
-        launchTemplate,
+        ...launch,
         minSize: request.minSize,
         maxSize: request.maxSize,
         desiredCapacity: desired,
@@ -90,8 +90,13 @@ export function createGroupApi(deps: ApiDeps): GroupApi {
     async updateAutoScalingGroup(request, { accountId }) {
       const name = request.autoScalingGroupName;
       const current = await groups.require(accountId, name);
-      const launchTemplate = request.launchTemplate
-        ? await checkTemplate(accountId, request.launchTemplate)
+      const switching = Boolean(
+        request.launchConfigurationName ||
+          request.launchTemplate?.launchTemplateId ||
+          request.launchTemplate?.launchTemplateName,
+      );
+      const launch = switching
+        ? await checkLaunch(accountId, request.launchTemplate, request.launchConfigurationName)
         : undefined;
       const placement =
         request.availabilityZones.length > 0 || request.vpcZoneIdentifier
@@ -113,7 +118,13 @@ export function createGroupApi(deps: ApiDeps): GroupApi {
           checkSizes(minSize, maxSize, desired);
           const next: GroupRecord = {
             ...g,
-            ...(launchTemplate ? { launchTemplate } : {}),
+            // A new template or configuration replaces whichever the group had.
+            ...(launch
+              ? {
+                  launchTemplate: launch.launchTemplate,
+                  launchConfigurationName: launch.launchConfigurationName ?? '',
+                }
+              : {}),
             ...(placement ?? {}),
             ...(healthCheckType ? { healthCheckType } : {}),
             minSize,

@@ -1,14 +1,20 @@
 /** The checks a group's spec passes before it is written, refused as Auto Scaling refuses it. */
-import { isApiError } from '@nimbus/service-kit';
+import { createRecords, isApiError } from '@nimbus/service-kit';
 import { validationError } from '../domain/autoscaling-errors.js';
+import { autoscalingKeys } from '../state/autoscaling-keys.js';
 import type { GroupSubnet, GroupTag, LaunchTemplateRef } from '../state/group-records.js';
+import type { LaunchConfigurationRecord } from '../state/launch-configuration-records.js';
 import { createTemplateStore } from '../state/template-store.js';
 import type { ApiDeps } from './api-deps.js';
 
 const maxTargetGroups = 10;
 
+/** A group on a launch configuration names no template. */
+export const noTemplate: LaunchTemplateRef = { launchTemplateId: '', launchTemplateName: '', version: '' };
+
 export function createGroupChecks(deps: ApiDeps) {
   const templates = createTemplateStore(deps.store);
+  const configurations = createRecords<LaunchConfigurationRecord>(deps.store);
 
   const checkTemplate = async (
     accountId: string,
@@ -81,5 +87,29 @@ export function createGroupChecks(deps: ApiDeps) {
     return tags.map((t) => ({ key: t.key, value: t.value, propagateAtLaunch: t.propagateAtLaunch }));
   };
 
-  return { checkTemplate, checkPlacement, checkTargetGroups, tagsOf };
+  /**
+   * What a group launches from: a launch template or a launch configuration,
+   * exactly one of them.
+   */
+  const checkLaunch = async (
+    accountId: string,
+    template: LaunchTemplateRef | undefined,
+    configurationName: string,
+  ): Promise<{ launchTemplate: LaunchTemplateRef; launchConfigurationName?: string }> => {
+    const hasTemplate = Boolean(template && (template.launchTemplateId || template.launchTemplateName));
+    if (hasTemplate && configurationName) {
+      throw validationError(
+        'Valid requests must contain either LaunchTemplate or LaunchConfigurationName, not both.',
+      );
+    }
+    if (!configurationName) return { launchTemplate: await checkTemplate(accountId, template) };
+    const found = await configurations.get(autoscalingKeys.launchConfiguration(accountId, configurationName));
+    if (!found)
+      throw validationError(
+        `Launch configuration name not found - Launch configuration ${configurationName} not found`,
+      );
+    return { launchTemplate: noTemplate, launchConfigurationName: configurationName };
+  };
+
+  return { checkLaunch, checkPlacement, checkTargetGroups, tagsOf };
 }

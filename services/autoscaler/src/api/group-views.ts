@@ -29,6 +29,7 @@ function memberFields(m: GroupMember) {
     lifecycleState: m.lifecycleState,
     healthStatus: m.healthStatus,
     ...(m.launchTemplateId ? { launchTemplate: memberTemplate(m) } : {}),
+    launchConfigurationName: m.launchConfigurationName ?? '',
     protectedFromScaleIn: m.protectedFromScaleIn,
   };
 }
@@ -52,7 +53,8 @@ export function groupView(group: GroupRecord): MessageInitShape<typeof AutoScali
   return {
     autoScalingGroupName: group.name,
     autoScalingGroupArn: group.arn,
-    launchTemplate: group.launchTemplate,
+    ...(group.launchTemplate.launchTemplateId ? { launchTemplate: group.launchTemplate } : {}),
+    launchConfigurationName: group.launchConfigurationName ?? '',
     minSize: group.minSize,
     maxSize: group.maxSize,
     desiredCapacity: group.desiredCapacity,

@@ -15,10 +15,11 @@ import type { Logger } from 'pino';
 import type { AutoscalerSettings } from '../autoscaler-config.js';
 import { launchRequest } from '../domain/launch-request.js';
 import { updateActivity } from '../state/activities.js';
-import { parseGroupKey } from '../state/autoscaling-keys.js';
+import { autoscalingKeys, parseGroupKey } from '../state/autoscaling-keys.js';
 import type { GroupMember, GroupRecord } from '../state/group-records.js';
 import { isSuspended } from '../state/group-records.js';
-import { createTemplateStore } from '../state/template-store.js';
+import type { LaunchConfigurationRecord } from '../state/launch-configuration-records.js';
+import { createTemplateStore, decodeData } from '../state/template-store.js';
 import { type ComputePort, type InstanceView, isLaunchRefusal } from './compute-port.js';
 import { type CurrentLaunch, type Observations, planGroup } from './group-plan.js';
 import type { LoadBalancerPort } from './load-balancer-port.js';
@@ -37,8 +38,23 @@ export function createGroupReconciler(deps: GroupReconcilerDeps): Reconcile {
   const lb = deps.loadBalancers;
   const groups = createRecords<GroupRecord>(store);
   const templates = createTemplateStore(store);
+  const configurations = createRecords<LaunchConfigurationRecord>(store);
 
   const currentLaunch = async (g: GroupRecord): Promise<CurrentLaunch | string> => {
+    if (g.launchConfigurationName) {
+      const name = g.launchConfigurationName;
+      const found = await configurations.get(autoscalingKeys.launchConfiguration(g.accountId, name));
+      if (!found) return `The launch configuration ${name} does not exist.`;
+      const data = decodeData(found.value.data);
+      return {
+        launchTemplateId: '',
+        launchTemplateName: '',
+        launchTemplateVersion: 0,
+        launchConfigurationName: name,
+        instanceType: data.instanceType,
+        request: (zone, subnetId, clientToken) => launchRequest(data, g, { zone, subnetId }, clientToken),
+      };
+    }
     try {
       // By id: the name is only shown (a template keeps its id; names are checked at the API).
       const which = { launchTemplateId: g.launchTemplate.launchTemplateId, launchTemplateName: '' };

@@ -46,6 +46,8 @@ export interface CurrentLaunch {
   launchTemplateId: string;
   launchTemplateName: string;
   launchTemplateVersion: number;
+  /** Set when the group launches from a launch configuration (the template fields are then empty). */
+  launchConfigurationName?: string;
   instanceType: string;
   /** The RunInstances request of one launch. */
   request(zone: string, subnetId: string, clientToken: string): JsonValue;
@@ -61,6 +63,16 @@ export interface Plan {
   again: boolean;
   /** Capacity is short but launches wait for the retry time: look again then. */
   retryAfterMs?: number;
+}
+
+/**
+ * What an instance was launched from, as the termination policies compare
+ * it: a template's id, or a launch configuration's name (so that
+ * OldestLaunchTemplate and OldestLaunchConfiguration both find the instances
+ * not launched from what the group launches from now).
+ */
+function launchIdentity(m: { launchTemplateId: string; launchConfigurationName?: string }): string {
+  return m.launchConfigurationName ? `launch-configuration/${m.launchConfigurationName}` : m.launchTemplateId;
 }
 
 export function clientTokenFor(groupId: string, slot: number): string {
@@ -258,6 +270,9 @@ export function planGroup(fresh: GroupRecord, seen: Observations, launchRetryMs:
           launchTemplateId: template.launchTemplateId,
           launchTemplateName: template.launchTemplateName,
           launchTemplateVersion: template.launchTemplateVersion,
+          ...(template.launchConfigurationName
+            ? { launchConfigurationName: template.launchConfigurationName }
+            : {}),
           lifecycleState: 'Pending',
           healthStatus: 'Healthy',
           protectedFromScaleIn: g.newInstancesProtectedFromScaleIn,
@@ -276,7 +291,7 @@ export function planGroup(fresh: GroupRecord, seen: Observations, launchRetryMs:
         id: String(m.slot),
         zone: m.zone,
         launchedAt: m.launchedAt,
-        launchTemplateId: m.launchTemplateId,
+        launchTemplateId: launchIdentity(m),
         launchTemplateVersion: m.launchTemplateVersion,
         protectedFromScaleIn: m.protectedFromScaleIn,
       })),
@@ -284,7 +299,7 @@ export function planGroup(fresh: GroupRecord, seen: Observations, launchRetryMs:
       {
         policies: g.terminationPolicies,
         current: {
-          launchTemplateId: current?.launchTemplateId ?? g.launchTemplate.launchTemplateId,
+          launchTemplateId: current ? launchIdentity(current) : g.launchTemplate.launchTemplateId,
           version: current?.launchTemplateVersion,
         },
         now,

@@ -20,6 +20,9 @@ export const autoscalingKeys = {
   version: (accountId: string, id: string, version: number) =>
     `${root}/launch-template-versions/${accountId}/${id}/${padVersion(version)}`,
   templateToken: (accountId: string, token: string) => `${root}/launch-template-tokens/${accountId}/${token}`,
+  launchConfigurations: (accountId: string) => `${root}/launch-configurations/${accountId}/`,
+  launchConfiguration: (accountId: string, name: string) =>
+    `${root}/launch-configurations/${accountId}/${name}`,
   allGroups: () => `${root}/groups/`,
   groups: (accountId: string) => `${root}/groups/${accountId}/`,
   group: (accountId: string, name: string) => `${root}/groups/${accountId}/${name}`,

@@ -43,6 +43,8 @@ export interface GroupMember {
   launchTemplateId: string;
   launchTemplateName: string;
   launchTemplateVersion: number;
+  /** The launch configuration it was launched from, when not a template. */
+  launchConfigurationName?: string;
   lifecycleState: LifecycleState;
   healthStatus: HealthStatus;
   protectedFromScaleIn: boolean;
@@ -65,7 +67,10 @@ export interface GroupRecord {
   /** A UUID, also in the ARN: a group made again with the same name is another group. */
   groupId: string;
   arn: string;
+  /** Empty id and name when the group launches from a launch configuration. */
   launchTemplate: LaunchTemplateRef;
+  /** The launch configuration the group launches from, when not a template. */
+  launchConfigurationName?: string;
   minSize: number;
   maxSize: number;
   desiredCapacity: number;
