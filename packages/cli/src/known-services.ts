@@ -3,6 +3,7 @@
  * descriptor here; its verbs, flags and help then follow from the proto.
  */
 import type { DescService } from '@bufbuild/protobuf';
+import { AutoScalingService } from '@nimbus/api/gen/nimbus/autoscaling/v1/auto_scaling_service_pb';
 import { ComputeService } from '@nimbus/api/gen/nimbus/compute/v1/compute_service_pb';
 import { GatewayAdminService } from '@nimbus/api/gen/nimbus/gateway/v1/gateway_admin_service_pb';
 import { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
@@ -27,6 +28,7 @@ export const knownServices: readonly DescService[] = [
   withoutActions(ComputeService, ['CreateTags', 'DeleteTags']),
   // ELBv2's DescribeTags takes ARNs, not EC2's filters: gRPC-only beside compute's describe-tags.
   withoutActions(LoadBalancingService, ['DescribeTags']),
+  AutoScalingService,
 ];
 
 /** `nimbus admin <verb>`: the region's accounts and the access keys of the AWS API (the gateway). */
