@@ -51,7 +51,7 @@ export function overviewHelp(verbs: Iterable<string>): string {
     "  events       follow the region's events until Ctrl-C (--subject nimbus.compute.> ..., --from-start)",
     '  wait         wait <waiter> [options]: instance-running, instance-stopped, instance-terminated,',
     '               instance-exists, instance-status-ok, system-status-ok (--delay s, --max-attempts n)',
-    '  help         this text; `nimbus <command> help` for one command',
+    '  help         this text; `nimbus <command> --help` for one command',
     '',
     sorted.length > 0 ? 'API commands:' : 'No API commands yet.',
     ...sorted.map((verb) => `  ${verb}`),
