@@ -115,6 +115,7 @@ export function createWorkerServiceModule(): ServiceModule {
         accountId: config.accountId,
         acted,
         logger: context.logger,
+        tracing: context.tracing,
       });
       publishUsage(context.metrics, runtime);
       context.logger.info(

@@ -72,8 +72,10 @@ export function toDesiredInstance(r: InstanceRecord, region: string, stopTimeout
       volumeType: v.volumeType,
       size: v.size,
       isRoot: v.isRoot,
+      throughput: v.throughput,
     })),
     metadataOptions: { ...r.metadataOptions },
     tags: Object.fromEntries(r.tags.map((t) => [t.key, t.value])),
+    traceparent: r.traceparent ?? '',
   };
 }

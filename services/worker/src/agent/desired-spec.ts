@@ -38,7 +38,14 @@ export function specOf(desired: DesiredInstance, region: string): InstanceSpec {
       volumeId: root.volumeId,
       ...optional('hostPath', root.hostPath),
       ...(root.volumeType
-        ? { performance: { volumeType: root.volumeType, size: root.size, iops: root.iops, throughput: 0 } }
+        ? {
+            performance: {
+              volumeType: root.volumeType,
+              size: root.size,
+              iops: root.iops,
+              throughput: root.throughput,
+            },
+          }
         : {}),
     },
     blockDevices: desired.volumes.map((v) => ({ deviceName: v.deviceName, volumeId: v.volumeId })),

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerService } from '@nimbus/api/gen/nimbus/compute/v1/worker_service_pb';
-import { type Client, createClient, createLogger } from '@nimbus/runtime';
+import { type Client, createClient, createLogger, type TraceJoiner } from '@nimbus/runtime';
 import { waitUntil } from '@nimbus/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeRuntime, type FakeRuntime } from '../fake/fake-runtime.js';
@@ -40,6 +40,16 @@ function desired(instanceId: string, extra: Record<string, unknown> = {}): Desir
   } as DesiredInit;
 }
 
+/** The traces the agent joined: which traceparent, for what. */
+const joined: { traceparent: string | undefined; name: string }[] = [];
+const tracing: TraceJoiner = {
+  capture: () => undefined,
+  continue(traceparent, name, work) {
+    joined.push({ traceparent, name });
+    return work();
+  },
+};
+
 async function startAgent() {
   stopAgent = new AbortController();
   const agent = createWorkerAgent({
@@ -58,6 +68,7 @@ async function startAgent() {
     backoffInitialMs: 50,
     backoffMaxMs: 200,
     reportDelayMs: 10,
+    tracing,
   });
   running = agent.run(stopAgent.signal);
   return agent;
@@ -120,6 +131,15 @@ describe('worker agent', () => {
     await waitUntil(() => runtime.observeInstance(b) === undefined);
     expect(compute.latest(b)?.phase).toBe('stopped');
     expect(runtime.observeInstance(a)?.phase).toBe('stopped');
+  });
+
+  it('boots an instance in the trace of the call that launched it', async () => {
+    await registeredAgent();
+    const a = testInstanceId();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    compute.desired(true, [desired(a, { traceparent })]);
+    await waitUntil(() => compute.latest(a)?.phase === 'running');
+    expect(joined).toContainEqual({ traceparent, name: `boot ${a}` });
   });
 
   it('reboots when the reboot generation grows, once, and reports it', async () => {

@@ -21,7 +21,7 @@ import type {
   Registered,
   WorkerService,
 } from '@nimbus/api/gen/nimbus/compute/v1/worker_service_pb';
-import type { Client } from '@nimbus/runtime';
+import type { Client, TraceJoiner } from '@nimbus/runtime';
 import type { Logger } from 'pino';
 import type { InstanceRuntime } from '../runtime/instance-runtime.js';
 import type { ActedStore } from './acted-generations.js';
@@ -51,6 +51,8 @@ export interface WorkerAgentOptions {
   accountId: string;
   acted: ActedStore;
   logger: Logger;
+  /** Joins an instance's boot to the trace of the call that launched it. */
+  tracing?: TraceJoiner;
   /** Reconnect backoff: first wait and cap, ms. Defaults 200 and 5,000. */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -158,8 +160,12 @@ export function createWorkerAgent(options: WorkerAgentOptions): WorkerAgent {
       const reboot = acted !== undefined && want.rebootGeneration > acted.rebootGeneration;
       const live = seen?.phase === 'running' || seen?.phase === 'starting' || seen?.phase === 'stopping';
       if (!seen || seen.phase === 'stopped' || (reboot && !live)) {
-        // Not running (or a reboot of an exited or crashed instance, which is a boot): start it.
-        await runtime.start(spec);
+        // Not running (or a reboot of an exited or crashed instance, which is a boot): start it,
+        // in the trace of the call that launched it.
+        const boot = () => runtime.start(spec);
+        await (options.tracing
+          ? options.tracing.continue(want.traceparent, `boot ${instanceId}`, boot)
+          : boot());
       } else if (live) {
         // Running already: this refreshes only its data (public IP, groups, tags).
         await runtime.start(spec);
