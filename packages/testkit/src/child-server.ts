@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -99,7 +99,12 @@ export abstract class ChildServer {
   private async launch(path: string): Promise<void> {
     const log = createWriteStream(join(this.dataDir, 'server.log'), { flags: 'a' });
     // Own process group: a terminal's Ctrl-C goes to the owner, which stops servers in its own order.
-    const child = spawn(path, this.args(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Under setpriv's parent-death signal: a test process killed outright (a timeout, kill -9)
+    // takes its servers with it instead of leaving them running.
+    const [command, args] = hasSetpriv()
+      ? ['setpriv', ['--pdeathsig', 'KILL', '--', path, ...this.args()]]
+      : [path, this.args()];
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;
@@ -175,4 +180,12 @@ export async function httpOk(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+let setprivWorks: boolean | undefined;
+/** Whether util-linux's setpriv (with --pdeathsig) runs here; asked once. */
+function hasSetpriv(): boolean {
+  setprivWorks ??=
+    spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  return setprivWorks;
 }

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdServer } from './etcd-server.js';
@@ -41,6 +43,30 @@ describe('real servers', () => {
     const jsz = (await response.json()) as { config?: { store_dir?: string } };
     expect(jsz.config?.store_dir).toContain(nats.dataDir);
     expect(await canConnect(nats.port)).toBe(true);
+  });
+
+  it('takes its server with it when the test process is killed outright', async () => {
+    // A test process (here a child node) that starts NATS, says its port, and is then killed with SIGKILL.
+    const script = `import { startNats } from ${JSON.stringify(new URL('./nats-server.ts', import.meta.url).pathname)};
+      const nats = await startNats(); console.log(nats.port, nats.dataDir); setInterval(() => {}, 1000);`;
+    const owner = spawn(
+      process.execPath,
+      ['--conditions=nimbus-source', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const [port, dataDir] = await new Promise<[number, string]>((resolve, reject) => {
+      owner.stdout?.once('data', (chunk: Buffer) => {
+        const [said, dir] = chunk.toString().trim().split(' ');
+        resolve([Number(said), dir ?? '']);
+      });
+      owner.once('exit', (code) => reject(new Error(`the owner exited early (${code})`)));
+    });
+    expect(await canConnect(port)).toBe(true);
+    owner.kill('SIGKILL');
+    await waitUntil(async () => !(await canConnect(port)), { message: 'NATS gone with its owner' });
+    if (dataDir.includes('nimbus-nats-server-')) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('starts NATS on fresh ports when another process took its port first', async () => {
