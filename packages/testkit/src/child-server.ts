@@ -23,6 +23,12 @@ export interface ChildServerOptions {
   dataDir?: string;
   /** Milliseconds to wait for the server to become ready. Default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * Ends with its owner process even when that is killed outright (setpriv's
+   * parent-death signal, where setpriv runs). Default true, as tests want; the
+   * region launcher says false, as its next start cleans up what it left.
+   */
+  dieWithOwner?: boolean;
 }
 
 /**
@@ -101,9 +107,10 @@ export abstract class ChildServer {
     // Own process group: a terminal's Ctrl-C goes to the owner, which stops servers in its own order.
     // Under setpriv's parent-death signal: a test process killed outright (a timeout, kill -9)
     // takes its servers with it instead of leaving them running.
-    const [command, args] = hasSetpriv()
-      ? ['setpriv', ['--pdeathsig', 'KILL', '--', path, ...this.args()]]
-      : [path, this.args()];
+    const [command, args] =
+      (this.options.dieWithOwner ?? true) && hasSetpriv()
+        ? ['setpriv', ['--pdeathsig', 'KILL', '--', path, ...this.args()]]
+        : [path, this.args()];
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);

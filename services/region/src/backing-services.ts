@@ -41,8 +41,9 @@ export async function startBackingServices(
       stop: async () => {},
     };
   }
-  const etcd = new EtcdServer({ dataDir: join(home, 'etcd') });
-  const nats = new NatsServer({ dataDir: join(home, 'nats') });
+  // They outlive a launcher killed outright, like its services: the next start cleans up (leftovers.ts).
+  const etcd = new EtcdServer({ dataDir: join(home, 'etcd'), dieWithOwner: false });
+  const nats = new NatsServer({ dataDir: join(home, 'nats'), dieWithOwner: false });
   const started = await Promise.allSettled([etcd.start(), nats.start()]);
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
