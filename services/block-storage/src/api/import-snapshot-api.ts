@@ -7,7 +7,6 @@
  * completed snapshot owned by the caller, or deleted with the reason and no
  * snapshot (state/snapshot-lifecycle.ts).
  */
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
@@ -15,8 +14,11 @@ import { fileURLToPath } from 'node:url';
 import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
 import {
+  argumentsDigest,
+  checkClientToken,
   checkIdsWithoutMaxResults,
   compileFilters,
+  createClientTokens,
   createRecords,
   dryRunOperation,
   type FilterFields,
@@ -24,6 +26,7 @@ import {
   resolveMaxResults,
   tagsFor,
 } from '@nimbus/service-kit';
+import type { TxnOp } from '@nimbus/store';
 import { IdPrefix, isId, newId } from '../domain/ids.js';
 import {
   invalidParameterValue,
@@ -31,7 +34,7 @@ import {
   StorageError,
   StorageErrorCode,
 } from '../domain/storage-errors.js';
-import type { ImportClientTokenRecord, ImportSnapshotTaskRecord } from '../state/import-task-records.js';
+import type { ImportSnapshotTaskRecord } from '../state/import-task-records.js';
 import type { SnapshotLifecycle } from '../state/snapshot-lifecycle.js';
 import { storageKeys } from '../state/storage-keys.js';
 import type { ApiDeps } from './api-deps.js';
@@ -159,19 +162,13 @@ function requireImportTaskId(id: string): void {
 
 export function createImportSnapshotApi(deps: ApiDeps, work: SnapshotLifecycle): ImportSnapshotApi {
   const tasks = createRecords<ImportSnapshotTaskRecord>(deps.store);
-  const tokens = createRecords<ImportClientTokenRecord>(deps.store);
+  const tokens = createClientTokens(deps.store, storageKeys.importClientToken);
 
   /** The task a client token made before, if the arguments match; IdempotentParameterMismatch if not. */
   const earlier = async (accountId: string, token: string, digest: string) => {
-    const claimed = await tokens.get(storageKeys.importClientToken(accountId, token));
-    if (!claimed) return undefined;
-    if (claimed.value.arguments !== digest) {
-      throw new StorageError(
-        StorageErrorCode.IdempotentParameterMismatch,
-        `The client token '${token}' was already used with other arguments.`,
-      );
-    }
-    return (await tasks.get(storageKeys.importTask(accountId, claimed.value.importTaskId)))?.value;
+    const importTaskId = await tokens.earlier(accountId, token, digest);
+    if (importTaskId === undefined) return undefined;
+    return (await tasks.get(storageKeys.importTask(accountId, importTaskId)))?.value;
   };
 
   return {
@@ -188,22 +185,16 @@ export function createImportSnapshotApi(deps: ApiDeps, work: SnapshotLifecycle):
       if (request.description.length > 255 || container.description.length > 255) {
         throw invalidParameterValue('The description must be at most 255 characters.');
       }
-      if (request.clientToken.length > 64) {
-        throw invalidParameterValue('The client token must be at most 64 ASCII characters.');
-      }
+      checkClientToken(request.clientToken);
       const tags = tagsFor('import-snapshot-task', request.tagSpecifications);
       const named = diskImagePath(container.url);
-      const digest = createHash('sha256')
-        .update(
-          JSON.stringify([
-            request.description,
-            container.description,
-            container.url,
-            request.encrypted,
-            tags,
-          ]),
-        )
-        .digest('hex');
+      const digest = argumentsDigest([
+        request.description,
+        container.description,
+        container.url,
+        request.encrypted,
+        tags,
+      ]);
       if (request.clientToken) {
         const made = await earlier(accountId, request.clientToken, digest);
         if (made) return responseOf(made);
@@ -234,15 +225,9 @@ export function createImportSnapshotApi(deps: ApiDeps, work: SnapshotLifecycle):
         startTime: new Date(deps.now()).toISOString(),
       };
       const key = storageKeys.importTask(accountId, record.importTaskId);
-      const ops = [{ type: 'create' as const, key, value: JSON.stringify(record) }];
-      if (request.clientToken) {
-        const claim: ImportClientTokenRecord = { importTaskId: record.importTaskId, arguments: digest };
-        ops.push({
-          type: 'create',
-          key: storageKeys.importClientToken(accountId, request.clientToken),
-          value: JSON.stringify(claim),
-        });
-      }
+      const ops: TxnOp[] = [{ type: 'create', key, value: JSON.stringify(record) }];
+      if (request.clientToken)
+        ops.push(tokens.claim(accountId, request.clientToken, digest, record.importTaskId));
       // Claimed before the record exists, so that a start-up sweep running now leaves it to this call.
       work.claim(record.snapshotId);
       let written: boolean;

@@ -6,12 +6,14 @@
  * failed call leaves nothing; a file left by a crash between the two has no
  * record and the start-up sweep removes it.
  */
-import { createHash } from 'node:crypto';
 import type { BlockStorageService } from '@nimbus/api/gen/nimbus/storage/v1/block_storage_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
 import {
+  argumentsDigest,
+  checkClientToken,
   checkIdsWithoutMaxResults,
   compileFilters,
+  createClientTokens,
   createRecords,
   dryRunOperation,
   type FilterFields,
@@ -20,6 +22,7 @@ import {
   resolveMaxResults,
   tagsFor,
 } from '@nimbus/service-kit';
+import type { TxnOp } from '@nimbus/store';
 import { IdPrefix, newId } from '../domain/ids.js';
 import {
   invalidParameterValue,
@@ -34,7 +37,7 @@ import type { SnapshotRecord } from '../state/snapshot-records.js';
 import { storageKeys } from '../state/storage-keys.js';
 import type { VolumeLifecycle } from '../state/volume-lifecycle.js';
 import { getVolume, requireVolumeId, volumeNotFound } from '../state/volume-lookups.js';
-import type { ClientTokenRecord, VolumeRecord } from '../state/volume-records.js';
+import type { VolumeRecord } from '../state/volume-records.js';
 import type { VolumeFiles } from '../volume-files/volume-files.js';
 import type { ApiDeps } from './api-deps.js';
 import { performanceView } from './volume-performance-view.js';
@@ -105,20 +108,13 @@ export function createVolumeApi(
     }
     return value;
   };
-  const clientTokens = createRecords<ClientTokenRecord>(deps.store);
+  const clientTokens = createClientTokens(deps.store, storageKeys.clientToken);
 
   /** The volume a client token made before, if the arguments match; IdempotentParameterMismatch if not. */
   const earlier = async (accountId: string, token: string, digest: string) => {
-    const claimed = await clientTokens.get(storageKeys.clientToken(accountId, token));
-    if (!claimed) return undefined;
-    if (claimed.value.arguments !== digest) {
-      throw new StorageError(
-        StorageErrorCode.IdempotentParameterMismatch,
-        `The client token '${token}' was already used with other arguments.`,
-      );
-    }
-    const volume = await volumes.get(storageKeys.volume(accountId, claimed.value.volumeId));
-    return volume?.value;
+    const volumeId = await clientTokens.earlier(accountId, token, digest);
+    if (volumeId === undefined) return undefined;
+    return (await volumes.get(storageKeys.volume(accountId, volumeId)))?.value;
   };
 
   return {
@@ -140,9 +136,7 @@ export function createVolumeApi(
           `Volume of ${request.size}GiB is too small for snapshot '${snapshot.snapshotId}'; minimum is ${snapshot.volumeSize}GiB`,
         );
       }
-      if (request.clientToken.length > 64) {
-        throw invalidParameterValue('The client token must be at most 64 ASCII characters.');
-      }
+      checkClientToken(request.clientToken);
       const spec = resolveVolumeSpec({
         volumeType: request.volumeType,
         size: request.size === 0 ? snapshot?.volumeSize : request.size,
@@ -151,18 +145,14 @@ export function createVolumeApi(
         multiAttachEnabled: request.multiAttachEnabled,
       });
       const tags = tagsFor('volume', request.tagSpecifications);
-      const digest = createHash('sha256')
-        .update(
-          JSON.stringify([
-            request.availabilityZone,
-            spec,
-            request.encrypted,
-            tags,
-            request.snapshotId,
-            snapshotOwner,
-          ]),
-        )
-        .digest('hex');
+      const digest = argumentsDigest([
+        request.availabilityZone,
+        spec,
+        request.encrypted,
+        tags,
+        request.snapshotId,
+        snapshotOwner,
+      ]);
       if (request.clientToken) {
         const made = await earlier(accountId, request.clientToken, digest);
         if (made) return { volume: await view(made) };
@@ -188,15 +178,9 @@ export function createVolumeApi(
         snapshotWork.release(record.volumeId);
         throw error;
       });
-      const ops = [{ type: 'create' as const, key, value: JSON.stringify(record) }];
-      if (request.clientToken) {
-        const claim: ClientTokenRecord = { volumeId: record.volumeId, arguments: digest };
-        ops.push({
-          type: 'create',
-          key: storageKeys.clientToken(accountId, request.clientToken),
-          value: JSON.stringify(claim),
-        });
-      }
+      const ops: TxnOp[] = [{ type: 'create', key, value: JSON.stringify(record) }];
+      if (request.clientToken)
+        ops.push(clientTokens.claim(accountId, request.clientToken, digest, record.volumeId));
       let result: Awaited<ReturnType<typeof deps.store.txn>>;
       try {
         result = await deps.store.txn(ops);

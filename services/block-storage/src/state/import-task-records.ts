@@ -32,10 +32,5 @@ export interface ImportSnapshotTaskRecord {
 }
 
 /** What an ImportSnapshot client token stands for: the task it made, and a digest of its arguments. */
-export interface ImportClientTokenRecord {
-  importTaskId: string;
-  arguments: string;
-}
-
 /** EC2's volume id for snapshots that were not taken of a volume (imports). */
 export const noVolumeId = 'vol-ffffffff';

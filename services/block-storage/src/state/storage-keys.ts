@@ -3,11 +3,11 @@
  *
  *   volumes/<account>/<vol-id>                 VolumeRecord
  *   volume-modifications/<account>/<vol-id>    VolumeModificationRecord (the latest per volume)
- *   client-tokens/<account>/<token>            ClientTokenRecord (CreateVolume idempotency)
+ *   client-tokens/<account>/<token>            service-kit client token (CreateVolume idempotency)
  *   snapshots/<account>/<snap-id>              SnapshotRecord
  *   snapshot-starts/<account>/<vol-id>         SnapshotStartRecord (the 15-second rule)
  *   import-snapshot-tasks/<account>/<task-id>  ImportSnapshotTaskRecord
- *   import-client-tokens/<account>/<token>     ImportClientTokenRecord (ImportSnapshot idempotency)
+ *   import-client-tokens/<account>/<token>     service-kit client token (ImportSnapshot idempotency)
  *   device-claims/<account>/<i-id>/<device>    the volume id attached there: one volume per device of an instance
  *   lifecycle-policies/<account>/<policy-id>   LifecyclePolicyRecord
  *   lifecycle-runs/<account>/<policy-id>/<schedule name>   LifecycleRunRecord (the schedule's last run and the run in progress)

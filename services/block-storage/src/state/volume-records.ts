@@ -43,7 +43,3 @@ export interface VolumeModificationRecord {
 }
 
 /** What a CreateVolume client token stands for: the volume it made, and a digest of its arguments. */
-export interface ClientTokenRecord {
-  volumeId: string;
-  arguments: string;
-}
