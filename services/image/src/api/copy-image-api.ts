@@ -6,10 +6,16 @@
  * through block storage and moves the image to available, or to failed
  * leaving no snapshot behind (controllers/image-controller.ts).
  */
-import { createHash } from 'node:crypto';
 import type { ImageService } from '@nimbus/api/gen/nimbus/image/v1/image_service_pb';
 import type { ServiceImpl } from '@nimbus/runtime';
-import { createRecords, dryRunOperation, tagsFor } from '@nimbus/service-kit';
+import {
+  argumentsDigest,
+  checkClientToken,
+  createClientTokens,
+  createRecords,
+  dryRunOperation,
+  tagsFor,
+} from '@nimbus/service-kit';
 import { snapshotsOf } from '../domain/block-device-mappings.js';
 import { IdPrefix, newId } from '../domain/ids.js';
 import {
@@ -21,7 +27,7 @@ import {
 import { checkImageDescription, checkImageName, duplicateImageName } from '../domain/image-names.js';
 import { imageKeys } from '../state/image-keys.js';
 import { getLaunchableImage } from '../state/image-lookups.js';
-import type { CopyClientTokenRecord, ImageNameRecord, ImageRecord } from '../state/image-records.js';
+import type { ImageNameRecord, ImageRecord } from '../state/image-records.js';
 import { createImage } from '../state/image-writes.js';
 import type { ApiDeps } from './api-deps.js';
 import { publishImageStateChanged } from './image-events.js';
@@ -31,7 +37,7 @@ type CopyImageApi = Pick<ServiceImpl<typeof ImageService>, 'copyImage'>;
 export function createCopyImageApi(deps: ApiDeps): CopyImageApi {
   const images = createRecords<ImageRecord>(deps.store);
   const names = createRecords<ImageNameRecord>(deps.store);
-  const tokens = createRecords<CopyClientTokenRecord>(deps.store);
+  const tokens = createClientTokens(deps.store, imageKeys.copyClientToken);
 
   return {
     async copyImage(request, context) {
@@ -49,32 +55,24 @@ export function createCopyImageApi(deps: ApiDeps): CopyImageApi {
           'KmsKeyId can be given only with Encrypted.',
         );
       }
-      if (request.clientToken.length > 64 || /[^\x20-\x7e]/.test(request.clientToken)) {
-        throw invalidParameterValue('The client token must be at most 64 ASCII characters.');
-      }
+      checkClientToken(request.clientToken);
       const tags = tagsFor('image', request.tagSpecifications);
       const source = (await getLaunchableImage(images, accountId, request.sourceImageId, 'SourceImageId'))
         .value;
 
-      const fingerprint = createHash('sha256')
-        .update(
-          JSON.stringify([request.sourceImageId, request.name, request.description, request.encrypted, tags]),
-        )
-        .digest('hex');
+      const fingerprint = argumentsDigest([
+        request.sourceImageId,
+        request.name,
+        request.description,
+        request.encrypted,
+        tags,
+      ]);
       const tokenKey = request.clientToken
         ? imageKeys.copyClientToken(accountId, request.clientToken)
         : undefined;
       if (tokenKey) {
-        const earlier = await tokens.get(tokenKey);
-        if (earlier) {
-          if (earlier.value.fingerprint !== fingerprint) {
-            throw new ImageError(
-              ImageErrorCode.IdempotentParameterMismatch,
-              `The client token '${request.clientToken}' was already used with other arguments.`,
-            );
-          }
-          return { imageId: earlier.value.imageId };
-        }
+        const earlier = await tokens.earlier(accountId, request.clientToken, fingerprint);
+        if (earlier) return { imageId: earlier };
       }
       if (source.state !== 'available') throw imageUnavailable(source.imageId, source.state);
       const held = await names.get(imageKeys.imageName(accountId, request.name));
@@ -110,25 +108,13 @@ export function createCopyImageApi(deps: ApiDeps): CopyImageApi {
       const created = await createImage(
         deps.store,
         image,
-        tokenKey
-          ? [
-              {
-                type: 'create',
-                key: tokenKey,
-                value: JSON.stringify({ imageId, fingerprint } satisfies CopyClientTokenRecord),
-              },
-            ]
-          : [],
+        tokenKey ? [tokens.claim(accountId, request.clientToken, fingerprint, imageId)] : [],
       );
       if (!created.ok) {
         if (tokenKey && created.failedKey === tokenKey) {
           // A concurrent call with the same token won: answer as it did.
-          const earlier = await tokens.get(tokenKey);
-          if (earlier?.value.fingerprint === fingerprint) return { imageId: earlier.value.imageId };
-          throw new ImageError(
-            ImageErrorCode.IdempotentParameterMismatch,
-            `The client token '${request.clientToken}' was already used with other arguments.`,
-          );
+          const winner = await tokens.earlier(accountId, request.clientToken, fingerprint);
+          if (winner) return { imageId: winner };
         }
         throw new Error(`image ${imageId} could not be recorded`);
       }

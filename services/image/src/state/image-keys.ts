@@ -5,7 +5,7 @@
  *                                          images are shared across accounts)
  *   image-names/<owner>/<name>             ImageNameRecord (a name is unique per owner;
  *                                          written in the same transaction as its image)
- *   copy-client-tokens/<account>/<token>   CopyClientTokenRecord (CopyImage idempotency)
+ *   copy-client-tokens/<account>/<token>   service-kit client token (CopyImage idempotency)
  *   provided-builds/<image name>           ProvidedBuildRecord (a provided image being made)
  */
 const root = '/nimbus/image';

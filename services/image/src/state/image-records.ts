@@ -51,9 +51,3 @@ export interface CopyWork {
 export interface ImageNameRecord {
   imageId: string;
 }
-
-export interface CopyClientTokenRecord {
-  imageId: string;
-  /** The call's arguments, to tell a retry from another call with the same token. */
-  fingerprint: string;
-}
